@@ -1,0 +1,41 @@
+"""Case list filters for the API and the agent queues."""
+
+import django_filters
+
+from tickets.models import Case, Channel, Priority, State
+from tickets.selectors import case_search
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    team = django_filters.NumberFilter(field_name="team_id")
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    category = django_filters.NumberFilter(field_name="category_id")
+    product = django_filters.NumberFilter(field_name="product_id")
+    organization = django_filters.NumberFilter(field_name="organization_id")
+    requester = django_filters.NumberFilter(field_name="requester_id")
+    tags = django_filters.CharFilter(method="filter_tags", help_text="Comma-separated tag names; all must match.")
+    escalated = django_filters.BooleanFilter(method="filter_escalated")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="filter_q", help_text="Words in subject or description, or a reference.")
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def filter_tags(self, qs, name, value):
+        for tag in {t.strip().lower() for t in value.split(",") if t.strip()}:
+            qs = qs.filter(tags__name=tag)
+        return qs
+
+    def filter_escalated(self, qs, name, value):
+        return qs.filter(escalation_level__gt=0) if value else qs.filter(escalation_level=0)
+
+    def filter_q(self, qs, name, value):
+        return case_search(qs, value)

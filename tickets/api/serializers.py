@@ -1,0 +1,234 @@
+"""Case API serializers: input serializers validate, output serializers render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tickets.models import (
+    TRANSITION_LABELS,
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    Comment,
+    Organization,
+    Priority,
+    Product,
+    User,
+)
+
+# --- output ----------------------------------------------------------------------------
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "role"]
+
+    def get_name(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    entitled_products = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "tier", "parent", "domain", "entitled_products"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "slug", "area", "is_active"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "parent", "is_active"]
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as a list row or a board card."""
+
+    reference = serializers.CharField(read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    requester = UserBriefSerializer(read_only=True)
+    assignee = UserBriefSerializer(read_only=True)
+    organization = serializers.SerializerMethodField()
+    product = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    team = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "reference", "subject", "state", "state_label", "priority", "channel", "escalation_level",
+            "requester", "assignee", "organization", "product", "category", "team", "tags", "version",
+            "created_at", "updated_at", "first_responded_at", "resolved_at", "closed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NamedRefSerializer(allow_null=True))
+    def get_organization(self, obj):
+        return _ref(obj.organization, tier=obj.organization.tier if obj.organization else None)
+
+    @extend_schema_field(NamedRefSerializer(allow_null=True))
+    def get_product(self, obj):
+        return _ref(obj.product)
+
+    @extend_schema_field(NamedRefSerializer(allow_null=True))
+    def get_category(self, obj):
+        return _ref(obj.category)
+
+    @extend_schema_field(NamedRefSerializer(allow_null=True))
+    def get_team(self, obj):
+        return _ref(obj.team)
+
+    def get_tags(self, obj) -> list[str]:
+        return sorted(t.name for t in obj.tags.all())
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """A case with its description, custom fields and the transitions the caller may make."""
+
+    allowed_transitions = serializers.SerializerMethodField()
+    customer_state_label = serializers.CharField(read_only=True)
+    merged_into = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = CaseSerializer.Meta.fields + [
+            "description", "custom_fields", "reopen_count", "merged_into", "customer_state_label",
+            "allowed_transitions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TransitionOptionSerializer(many=True))
+    def get_allowed_transitions(self, obj):
+        from tickets.services.cases import transitions_for
+
+        user = self.context["request"].user
+        return [{"name": n, "label": TRANSITION_LABELS[n]} for n in transitions_for(obj, user)]
+
+    def get_merged_into(self, obj) -> str | None:
+        return obj.merged_into.reference if obj.merged_into_id else None
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "created_at", "download_url"]
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/v1/attachments/{obj.pk}/download/"
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = UserBriefSerializer(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    visibility = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "is_public", "shared", "visibility", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    """One event of a case timeline; also the payload of live board messages."""
+
+    case_reference = serializers.SerializerMethodField()
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id", "case", "case_reference", "kind", "occurred_at", "actor_kind", "actor", "before", "after",
+            "reason", "visibility", "data",
+        ]
+        read_only_fields = fields
+
+    def get_case_reference(self, obj) -> str:
+        from tickets.models import reference_for
+
+        return reference_for(obj.case_id)
+
+    @extend_schema_field(serializers.DictField())
+    def get_actor(self, obj):
+        return {"id": obj.actor_id, "kind": obj.actor_kind, "name": obj.actor_label}
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+class CaseCreateInputSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, default="")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.API)
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True), required=False, allow_null=True)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True), required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20, default=list)
+    custom_fields = serializers.DictField(required=False, default=dict)
+    requester = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False,
+        help_text="Staff only: the customer the case is raised for. Defaults to the caller.",
+    )
+
+
+class CaseUpdateInputSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all(), required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
+    custom_fields = serializers.DictField(required=False)
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    expected_state = serializers.CharField(required=False, max_length=30)
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    into = serializers.CharField(required=False, max_length=20, help_text="merge only: reference of the case to merge into")
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True)
+    team = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=100_000)
+    public = serializers.BooleanField(default=True)
+    shared = serializers.BooleanField(default=False)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False, max_length=10, default=list)
+
+
+def _ref(obj, **extra):
+    if obj is None:
+        return None
+    return {"id": obj.pk, "name": str(obj), **{k: v for k, v in extra.items() if v is not None}}

@@ -1,0 +1,1 @@
+"""Writes to cases. Import the services from their modules (`tickets.services.cases`)."""

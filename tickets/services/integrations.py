@@ -1,0 +1,44 @@
+"""The points where a case change hands over to the other apps, all in one place.
+
+Each function calls another app's service inside the caller's transaction and returns
+the case events that service appended, so the spine publishes them with its own.
+"""
+
+from __future__ import annotations
+
+from tickets.models import Case, CaseEvent
+
+
+def routing_case_created(*, case: Case, actor) -> list[CaseEvent]:
+    """Route a new case: team, priority, tags and assignee by the routing rules."""
+    from workflows.services.routing import case_route
+
+    return case_route(case=case, actor=actor, trigger="created")
+
+
+def routing_case_reclassified(*, case: Case, actor) -> list[CaseEvent]:
+    """Re-route a case whose category or product changed."""
+    from workflows.services.routing import case_route
+
+    return case_route(case=case, actor=actor, trigger="reclassified")
+
+
+def routing_case_escalated(*, case: Case, actor, direction: int, reason: str) -> list[CaseEvent]:
+    """Move an escalated (+1) or de-escalated (-1) case along its team's escalation path."""
+    from workflows.services.escalation import case_follow_escalation_path
+
+    return case_follow_escalation_path(case=case, actor=actor, direction=direction, reason=reason)
+
+
+def sla_case_changed(*, case: Case, events: list[CaseEvent]) -> list[CaseEvent]:
+    """Let the SLA engine start, pause, resume, stop or re-match the case's clocks."""
+    from sla.services.clocks import clocks_react
+
+    return clocks_react(case=case, events=events)
+
+
+def may_comment_as_department(user, case: Case) -> bool:
+    """Tell whether a department member works a task routed from this case."""
+    from workflows.services.access import department_works_case
+
+    return department_works_case(user=user, case=case)

@@ -1,0 +1,3 @@
+from .teams import Membership, MembershipRole, Team, TeamKind
+
+__all__ = ["Membership", "MembershipRole", "Team", "TeamKind"]
