@@ -222,7 +222,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Functions called with the ids of case events once their transaction commits. Each one
 # hands the ids to its own background work (automation, notifications, live boards).
-HELPDESK_EVENT_SUBSCRIBERS: list[str] = []
+HELPDESK_EVENT_SUBSCRIBERS: list[str] = [
+    "helpdesk.live.publish.events_committed",
+]
+
+# Live boards (docs/live.md). MODE "auto" publishes straight to a Redis channel layer and
+# relays from the event log when the layer is in-memory (the embedded default).
+HELPDESK_LIVE = {
+    "MODE": env.str("HELPDESK_LIVE_MODE", default="auto"),
+    "RELAY_INTERVAL": env.float("HELPDESK_LIVE_RELAY_INTERVAL", default=0.25),
+    "RESYNC_MAX_EVENTS": env.int("HELPDESK_LIVE_RESYNC_MAX_EVENTS", default=500),
+    "RESYNC_WINDOW_SECONDS": env.int("HELPDESK_LIVE_RESYNC_WINDOW_SECONDS", default=6 * 3600),
+    "MAX_MESSAGE_BYTES": 4096,
+}
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("desk/boards/", include("helpdesk.live.urls")),
     path("", include("helpdesk.pages")),
 ]
 
