@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from tickets.models import OPEN_STATES, Case, State, team_ids
+from tickets.models import OPEN_STATES, Case, Role, State, team_ids
 from tickets.selectors import case_list, cases_visible_to
 
 ALL_COUNT_CAP = 10_000
@@ -50,7 +50,11 @@ def _queue_filter(user, key: str) -> Q:
     if key == "mine":
         return open_ & Q(assignee_id=user.pk)
     if key == "team":
-        return open_ & Q(team_id__in=list(team_ids(user)))
+        # Cases no team has taken yet are every support agent's triage work (see cases_visible_to).
+        mine = Q(team_id__in=list(team_ids(user)))
+        if user.role in (Role.AGENT, Role.MANAGER):
+            mine |= Q(team__isnull=True)
+        return open_ & mine
     if key == "unassigned":
         return open_ & Q(assignee__isnull=True)
     if key == "waiting_customer":
