@@ -187,3 +187,9 @@ def test_sign_in_page_is_styled_and_links_to_sign_up(client):
     html = client.get(reverse("login")).content.decode()
     assert 'href="/static/css/app.css"' in html or "app.css" in html
     assert reverse("accounts-signup") in html and reverse("password_reset") in html
+
+
+def test_staff_reasons_stay_out_of_the_portal(portal, case, agent):
+    case_assign(case=case, assignee=agent, actor=agent)
+    case_transition(case=case, name="wait_on_customer", actor=agent, reason="CUSTOMER-IS-SLOW")
+    assert "CUSTOMER-IS-SLOW" not in portal.get(reverse("portal:case", args=[case.reference])).content.decode()

@@ -65,7 +65,9 @@ def _entry(event, comments, *, audience: str, case: Case) -> Entry | None:
     actor = event.actor_label or event.get_actor_kind_display()
     if audience == "customer" and event.actor_id and event.actor_id != case.requester_id and event.actor_kind == "user":
         actor = f"{event.actor.first_name or event.actor_label} (support)" if event.actor else "Support"
-    base = {"actor": actor, "at": event.occurred_at, "reason": event.reason}
+    # Staff write reasons for each other; a customer reads only the reasons they gave.
+    reason = event.reason if audience == "staff" or event.actor_id == case.requester_id else ""
+    base = {"actor": actor, "at": event.occurred_at, "reason": reason}
     data, before, after = event.data or {}, event.before or {}, event.after or {}
     kind = event.kind
     if kind == EventKind.COMMENT:
