@@ -227,3 +227,21 @@ def test_upload_with_a_note_through_the_composer(desk, case):
     bad = SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream")
     response = desk.post(reverse("desk:comment", args=[case.reference]), {"kind": "note", "body": "x", "attachments": [bad]})
     assert response.status_code == 400 and "are not accepted" in response.content.decode()
+
+
+def test_queue_query_count_does_not_grow_with_rows(desk, customer, support_team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert desk.get(url).status_code == 200
+        return len(queries)
+
+    url = reverse("desk:queue", args=["team"])
+    for i in range(3):
+        case_create(requester=customer, subject=f"Few {i}", team=support_team, tags=["a", "b"])
+    few = count(url)
+    for i in range(20):
+        case_create(requester=customer, subject=f"Many {i}", team=support_team, tags=["a", "b"])
+    assert count(url) == few
