@@ -245,3 +245,18 @@ def test_queue_query_count_does_not_grow_with_rows(desk, customer, support_team)
     for i in range(20):
         case_create(requester=customer, subject=f"Many {i}", team=support_team, tags=["a", "b"])
     assert count(url) == few
+
+
+def test_bad_filter_values_are_ignored_not_errors(desk, case):
+    response = desk.get(reverse("desk:queue", args=["all"]), {
+        "created_after": "yesterday", "state": "bogus", "assignee": "x", "page": "-3", "sort": "drop table",
+    })
+    assert response.status_code == 200
+    assert desk.get(reverse("desk:queue", args=["nope"])).url == reverse("desk:queue", args=["all"])
+
+
+def test_created_range_filters_by_date(desk, case):
+    url = reverse("desk:queue", args=["all"])
+    day = case.created_at.date()
+    assert case.reference in desk.get(url, {"created_after": day.isoformat()}).content.decode()
+    assert case.reference not in desk.get(url, {"created_before": day.isoformat()}).content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -31,6 +32,8 @@ def request_form(request, slug: str):
         try:
             files = MultipleFileField().clean(request.FILES.getlist("attachments"))
             case = request_form_submit(form=form, requester=request.user, answers=answers, attachments=files)
+        except ValidationError as exc:
+            errors, general = {"attachments": exc.messages}, "Some answers need attention."
         except DomainError as exc:
             errors = exc.extra.get("fields") or {}
             general = exc.message
