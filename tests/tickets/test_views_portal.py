@@ -45,7 +45,7 @@ def test_internal_notes_never_reach_the_portal(portal, case, agent):
     comment_add(case=case, author=agent, body="SECRET-LEDGER-NOTE", public=False)
     comment_add(case=case, author=agent, body="SHARED-INTERNAL-NOTE", public=False, shared=True)
     html = portal.get(reverse("portal:case", args=[case.reference])).content.decode()
-    assert "Public answer for Carol" in html
+    assert "Public answer for Carol" in html and "Line 3" in html  # the customer's own description
     assert "SECRET-LEDGER-NOTE" not in html and "SHARED-INTERNAL-NOTE" not in html and "Internal note" not in html
 
 
