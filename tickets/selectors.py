@@ -143,6 +143,22 @@ def attachment_get(user, pk) -> Attachment:
     return attachment
 
 
+def author_team_for(user, case: Case):
+    """Return the team a note by `user` on `case` speaks for: the case's team if theirs, else their first.
+
+    Restricted notes are shown to that team, so a department member's note stays
+    readable by their own department.
+    """
+    mine = team_ids(user)
+    if case.team_id is not None and case.team_id in mine:
+        return case.team
+    if not mine:
+        return None
+    from workflows.models import Team
+
+    return Team.objects.filter(pk__in=mine).order_by("name").first()
+
+
 def teams_for_reference():
     """Return the active teams, for pickers and API clients (staff only)."""
     from workflows.models import Team

@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from helpdesk.api.pagination import AfterIdPagination
-from helpdesk.errors import InvalidInput, NotFound
+from helpdesk.errors import InvalidInput
 from tickets import selectors
 from tickets.api import serializers as s
 from tickets.api.filters import CaseFilter
@@ -95,8 +95,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         data = _valid(s.TransitionInputSerializer, request.data)
         if name == "merge":
-            target = _merge_target(request.user, data.get("into"))
-            case_services.case_merge(case=case, into=target, actor=request.user, reason=data["reason"])
+            into = pk_from_reference(data.get("into") or "")
+            if into is None:
+                raise InvalidInput("Say which case to merge into.", fields={"into": ["Give a case reference."]})
+            case_services.case_merge(case=case, into=into, actor=request.user, reason=data["reason"])
         else:
             case_services.case_transition(
                 case=case, name=name, actor=request.user, reason=data["reason"],
@@ -138,6 +140,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = _valid(s.CommentInputSerializer, request.data)
         comment = case_services.comment_add(
             case=case, author=request.user, body=data["body"], public=data["public"], shared=data["shared"],
+            author_team=selectors.author_team_for(request.user, case),
             attachments=data.get("attachments") or request.FILES.getlist("attachments"),
         )
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
@@ -176,14 +179,3 @@ def _valid(serializer_class, data) -> dict:
         if unknown:
             raise InvalidInput("Unknown fields.", fields={f: ["Unknown field."] for f in unknown})
     return dict(serializer.validated_data)
-
-
-def _merge_target(user, into: str | None):
-    if not into:
-        raise InvalidInput("Say which case to merge into.", fields={"into": ["This field is required."]})
-    try:
-        if pk_from_reference(into) is None:
-            raise NotFound("No such case.")
-        return selectors.case_get(user, into)
-    except NotFound:
-        raise InvalidInput("The case to merge into does not exist.", fields={"into": ["No such case."]}) from None
