@@ -60,6 +60,7 @@ class TagViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Tag.objects.all()
     serializer_class = s.TagSerializer
     permission_classes = [IsStaffMember]
+    ordering = ["name"]
 
 
 @extend_schema_view(list=extend_schema(summary="Active teams (staff only)"), retrieve=extend_schema(summary="A team"))
