@@ -119,7 +119,7 @@ def absences_detour_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH
         with transaction.atomic():
             qs = Absence.objects.filter(detoured_at__isnull=True, starts_at__lte=now, ends_at__gt=now).order_by("starts_at")
             if settings.IS_POSTGRES:
-                qs = qs.select_for_update(skip_locked=True)
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
             absence = qs.select_related("user", "delegate").first()
             if absence is None:
                 break
