@@ -7,13 +7,13 @@ an `automation` event that names the rule.
 
 Loops cannot happen: (1) a rule never reacts to events its own actions caused (their
 actor is the rule); (2) the depth of a chain (rule -> event -> rule ...) is carried in
-the task and in each automation event's data, and stops at MAX_DEPTH; (3) a rule acts
+each automation event's data (read back from the event that triggers the next rule)
+and stops at MAX_DEPTH; (3) a rule acts
 once per event (an AutomationRun row), so a re-delivered task does nothing twice.
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import threading
 from typing import Any
@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 
 MAX_DEPTH = 3
 
-# Set while a rule's actions run, so the events they publish carry the chain onward.
-_chain: contextvars.ContextVar[tuple[int, tuple[int, ...]] | None] = contextvars.ContextVar("automation_chain", default=None)
 _compiled: dict[str, Any] = {"signature": None, "rules": {}}
 _compiled_lock = threading.Lock()
 
@@ -91,15 +89,10 @@ def automation_events_published(event_ids: list[int]) -> None:
     """Bus subscriber: queue the automation task for committed events, carrying the chain depth."""
     if not AutomationRule.objects.filter(is_active=True).exists():
         return
-    chain = _chain.get()
-    depth, origin = (chain[0], list(chain[1])) if chain else (0, [])
-    if depth >= MAX_DEPTH:
-        log.warning("automation chain stopped at depth %s (rules %s)", depth, origin)
-        return
     from workflows.background import automation_run
 
     try:
-        automation_run.delay(list(event_ids), depth, origin)
+        automation_run.delay(list(event_ids))
     except Exception:  # a broker outage must not fail the change; automation is best effort
         log.exception("could not queue automation for events %s", event_ids)
 
@@ -110,19 +103,38 @@ def automation_process(*, event_ids: list[int], depth: int = 0, origin: list[int
     Each rule runs in its own transaction; a failing action rolls back that rule only and
     is recorded as an automation event with the error.
     """
-    if depth >= MAX_DEPTH:
-        return 0
     rules = automation_rules_compiled()
     acted = 0
     for event in CaseEvent.objects.filter(pk__in=event_ids).select_related("case").order_by("id"):
         trigger = trigger_of(event)
-        if trigger is None:
+        if trigger is None or not rules.get(trigger):
             continue
-        for rule in rules.get(trigger, []):
-            if rule.id in origin or (event.actor_kind == ActorKind.RULE and event.actor_label == rule.name):
+        event_depth, event_origin = _chain_of(event)
+        event_depth, event_origin = max(depth, event_depth), (*origin, *event_origin)
+        if event_depth >= MAX_DEPTH:
+            log.warning("automation chain stopped at depth %s on event %s (rules %s)", event_depth, event.pk, event_origin)
+            continue
+        for rule in rules[trigger]:
+            if rule.id in event_origin or (event.actor_kind == ActorKind.RULE and event.actor_label == rule.name):
                 continue  # a rule never re-triggers itself
-            acted += _run_rule(rule, event, depth, tuple(origin))
+            acted += _run_rule(rule, event, event_depth, tuple(event_origin))
     return acted
+
+
+def _chain_of(event: CaseEvent) -> tuple[int, tuple[int, ...]]:
+    """Return the depth and the rules of the chain that produced `event` (0 and none for people's changes).
+
+    A rule's actions are followed, in the same transaction, by its `automation` event,
+    whose data carries the depth and the rules before it.
+    """
+    if event.actor_kind != ActorKind.RULE:
+        return 0, ()
+    record = (CaseEvent.objects.filter(case_id=event.case_id, kind=EventKind.AUTOMATION, id__gt=event.pk,
+                                       data__rule=event.actor_label)
+              .order_by("id").values_list("data", flat=True).first())
+    if not record:
+        return 0, ()
+    return int(record.get("depth", 0)), (*record.get("origin", []), record.get("rule_id"))
 
 
 def _run_rule(rule: CompiledRule, event: CaseEvent, depth: int, origin: tuple[int, ...]) -> int:
@@ -135,7 +147,6 @@ def _run_rule(rule: CompiledRule, event: CaseEvent, depth: int, origin: tuple[in
     if not ok:
         return 0
     actor = Actor.rule(rule.name)
-    token = _chain.set((depth + 1, (*origin, rule.id)))
     try:
         with transaction.atomic():
             try:
@@ -157,8 +168,6 @@ def _run_rule(rule: CompiledRule, event: CaseEvent, depth: int, origin: tuple[in
     except DomainError as exc:
         _record_failure(rule, event, depth, exc.message)
         return 0
-    finally:
-        _chain.reset(token)
     return 1
 
 

@@ -21,7 +21,7 @@ from workflows.services.assignment import assignment_choose
 def _path_for(case: Case) -> EscalationPath | None:
     last = (CaseEvent.objects.filter(case=case, kind=EventKind.ESCALATION, data__has_key="path")
             .order_by("-id").values_list("data__path", flat=True).first())
-    if last and case.escalation_level > 0:
+    if last:
         path = EscalationPath.objects.filter(pk=last).select_related("team", "manager").first()
         if path is not None:
             return path
