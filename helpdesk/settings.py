@@ -227,6 +227,12 @@ HELPDESK_EVENT_SUBSCRIBERS += [
     "workflows.services.automation.automation_events_published",
     "workflows.services.webhooks.webhook_events_published",
 ]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "MembershipRoleEnum": "workflows.models.teams.MembershipRole",
+    "TeamKindEnum": "workflows.models.teams.TeamKind",
+    "SkillKindEnum": "workflows.models.skills.SkillKind",
+    "NotificationKindEnum": "workflows.models.preferences.NotificationKind",
+})
 CELERY_BEAT_SCHEDULE["workflows-absences-detour"] = {"task": "workflows.absences_detour", "schedule": 60.0}
 
 LOGGING = {

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import close_old_connections
+from django.db import connection
 
 from helpdesk import clock
 from tests.factories import AgentFactory, CategoryFactory, CustomerFactory, MembershipFactory, TeamFactory
@@ -130,7 +130,7 @@ def test_two_cases_created_at_once_never_both_take_the_last_slot(needs_postgres)
         except Exception as exc:  # collected for the assertion below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=create, args=(n,)) for n in range(2)]
     for t in threads:

@@ -126,3 +126,26 @@ def test_a_failing_action_is_recorded_and_rolled_back(customer, support_team):
     automation_process(event_ids=[CaseEvent.objects.get(case=case, kind=EventKind.CREATED).pk])
     failure = CaseEvent.objects.get(case=case, kind=EventKind.AUTOMATION)
     assert failure.data["failed"] is True and not case.tags.exists()
+
+
+def test_a_chain_of_different_rules_stops_at_the_depth_bound(customer, support_team, eager_celery,
+                                                              django_capture_on_commit_callbacks):
+    from tests.factories import CategoryFactory, ProductFactory
+    from tickets.services.cases import case_update
+
+    CategoryFactory(slug="chained")
+    ProductFactory(slug="chained-product")
+    make("R1", "field_changed", [{"field": "event.field", "op": "eq", "value": "priority"}],
+         [{"type": "add_tag", "tags": ["r1"]}])
+    make("R2", "field_changed", [{"field": "event.field", "op": "eq", "value": "tags"}],
+         [{"type": "set_field", "field": "category", "value": "chained"}])
+    make("R3", "field_changed", [{"field": "event.field", "op": "eq", "value": "category"}],
+         [{"type": "set_field", "field": "product", "value": "chained-product"}])
+    make("R4", "field_changed", [{"field": "event.field", "op": "eq", "value": "product"}],
+         [{"type": "set_field", "field": "priority", "value": "P4"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_create(requester=customer, subject="Chain", team=support_team)
+        case_update(case=case, actor=Actor.system(), changes={"priority": "P2"})
+    case.refresh_from_db()
+    assert case.product.slug == "chained-product" and case.priority == "P2"  # R4 never ran
+    assert sorted(AutomationRun.objects.values_list("rule__name", "depth")) == [("R1", 0), ("R2", 1), ("R3", 2)]

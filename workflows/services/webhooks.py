@@ -53,6 +53,33 @@ def _enqueue(ids: list[int]) -> None:
             log.exception("could not queue webhook delivery %s", pk)
 
 
+def webhook_endpoint_save(*, endpoint: WebhookEndpoint | None = None, **values) -> WebhookEndpoint:
+    """Create or change an endpoint; a new one needs a name, a URL and a secret."""
+    from helpdesk.errors import InvalidInput
+
+    allowed = {"name", "url", "secret", "event_types", "payload_format", "is_active"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise InvalidInput("Unknown fields.", fields={f: ["Cannot be set."] for f in sorted(unknown)})
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk) if endpoint else WebhookEndpoint()
+        for name, value in values.items():
+            setattr(endpoint, name, value)
+        missing = [f for f in ("name", "url", "secret") if not getattr(endpoint, f)]
+        if missing:
+            raise InvalidInput("Missing fields.", fields={f: ["This field is required."] for f in missing})
+        if WebhookEndpoint.objects.filter(name=endpoint.name).exclude(pk=endpoint.pk).exists():
+            raise InvalidInput("An endpoint with this name exists.", fields={"name": ["Choose another name."]})
+        endpoint.save()
+        return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint and its delivery records."""
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+
+
 def webhook_sign(*, secret: str, timestamp: str, body: bytes) -> str:
     """Return the signature header value for `body` sent at `timestamp`."""
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
