@@ -225,6 +225,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Functions called with the ids of case events once their transaction commits. Each one
 # hands the ids to its own background work (automation, notifications, live boards).
 HELPDESK_EVENT_SUBSCRIBERS: list[str] = []
+HELPDESK_EVENT_SUBSCRIBERS += [
+    "workflows.services.automation.automation_events_published",
+    "workflows.services.webhooks.webhook_events_published",
+]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "MembershipRoleEnum": "workflows.models.teams.MembershipRole",
+    "TeamKindEnum": "workflows.models.teams.TeamKind",
+    "SkillKindEnum": "workflows.models.skills.SkillKind",
+    "NotificationKindEnum": "workflows.models.preferences.NotificationKind",
+})
+CELERY_BEAT_SCHEDULE["workflows-absences-detour"] = {"task": "workflows.absences_detour", "schedule": 60.0}
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ from helpdesk.health import healthz
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("tickets.api.urls")),
+    path("", include("workflows.api.urls")),
 ]
 
 urlpatterns = [
