@@ -1,10 +1,11 @@
 """The beat sweep: fire warnings and breaches of the clocks that are due, each exactly once.
 
 Only rows with `next_check_at <= now` are read (a partial index), in batches. A batch
-locks its cases and then their clocks with `FOR UPDATE SKIP LOCKED` (cases first, the
-same order as every case change, so a sweep and an agent never deadlock), re-reads the
-`fired` counter under the lock, and advances it in the same transaction as the events
-it writes. A second worker, a doubled beat or a retried task therefore finds nothing
+claims its clocks, then their cases, with `FOR UPDATE SKIP LOCKED`: rows another sweep
+holds are left to it, and a case an agent is changing is skipped rather than waited for
+(the case services lock the case, then its clocks; skipping means the opposite order of
+the sweep can never deadlock). The `fired` counter is read under the lock and advanced
+in the same transaction as the events written. A second worker, a doubled beat or a retried task therefore finds nothing
 left to do; after an outage the missed checkpoints fire once each, marked late.
 """
 
@@ -41,34 +42,33 @@ def clocks_sweep(*, now: datetime | None = None, batch_size: int = 500, max_batc
     now = now or wall.now()
     total = 0
     for _ in range(max_batches):
-        fired, seen = _sweep_batch(now, batch_size)
+        fired, claimed, handled = _sweep_batch(now, batch_size)
         total += fired
-        if seen < batch_size:
+        if claimed < batch_size or handled == 0:
             break
     return total
 
 
-def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int]:
+def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int, int]:
+    """Claim up to `batch_size` due clocks no one else holds and fire them; return (fired, claimed, handled)."""
     with transaction.atomic():
-        due_case_ids = list(
-            Clock.objects.filter(next_check_at__lte=now).order_by("next_check_at")
-            .values_list("case_id", flat=True)[:batch_size]
-        )
-        if not due_case_ids:
-            return 0, 0
-        cases = {c.pk: c for c in _for_update(Case.objects.filter(pk__in=set(due_case_ids)).order_by("pk"))}
-        if not cases:
-            return 0, len(due_case_ids)
         clocks = list(
-            _for_update(Clock.objects.filter(case_id__in=list(cases), next_check_at__lte=now))
-            .select_related("calendar", "policy").order_by("case_id", "kind")
+            _for_update(Clock.objects.filter(next_check_at__lte=now).order_by("next_check_at"))
+            .select_related("calendar", "policy")[:batch_size]
         )
+        if not clocks:
+            return 0, 0, 0
+        # A case that an agent is changing right now is skipped, not waited for: its clocks
+        # stay due and the next sweep takes them (and the change itself may settle them).
+        cases = {c.pk: c for c in _for_update(Case.objects.filter(pk__in={c.case_id for c in clocks}))}
         event_ids: list[int] = []
         fired = 0
         dirty: list[Clock] = []
         actions: list[tuple[Case, Clock]] = []
         for clock in clocks:
-            case = cases[clock.case_id]
+            case = cases.get(clock.case_id)
+            if case is None:
+                continue
             n, ids, breached = _fire_due(case, clock, now)
             fired += n
             event_ids += ids
@@ -79,7 +79,7 @@ def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int]:
         for case, clock in actions:
             _breach_actions(case, clock)
         bus.publish_on_commit(event_ids)
-        return fired, len(due_case_ids)
+        return fired, len(clocks), len(dirty)
 
 
 def _fire_due(case: Case, clock: Clock, now: datetime) -> tuple[int, list[int], bool]:
