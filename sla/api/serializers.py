@@ -48,6 +48,10 @@ class ComplianceRowSerializer(serializers.Serializer):
     breached = serializers.IntegerField()
     compliance = serializers.FloatField(allow_null=True, help_text="met / (met + breached); null when none.")
 
+    def to_representation(self, instance):
+        # Only the grouping keys asked for appear in a row.
+        return {k: v for k, v in super().to_representation(instance).items() if k in instance}
+
 
 class BreachSerializer(serializers.Serializer):
     event = serializers.IntegerField()
