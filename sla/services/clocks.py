@@ -63,14 +63,17 @@ def clocks_react(*, case, events) -> list[CaseEvent]:
 
 # --- pieces ---------------------------------------------------------------------------
 
-def _record(case, clock: Clock, kind: str, *, reason: str = "", late: bool = False, **extra) -> CaseEvent:
+def event_entry(case, clock: Clock, kind: str, *, reason: str = "", late: bool = False, **extra) -> dict:
+    """Return the arguments of the SLA event saying that `clock` did `kind` (started, warning ...)."""
     data = {"type": kind, "target": clock.kind, "clock": clock.pk, "late": late,
             "policy": clock.policy_id, "priority": clock.priority, "cycle": clock.cycle}
     data.update(extra)
-    return case_event_record(
-        case=case, kind=EventKind.SLA, actor=SLA_ACTOR, reason=reason, data=data,
-        after={"state": clock.state, "due_at": clock.due_at.isoformat() if clock.due_at else None},
-    )
+    return {"case": case, "kind": EventKind.SLA, "actor": SLA_ACTOR, "reason": reason, "data": data,
+            "after": {"state": clock.state, "due_at": clock.due_at.isoformat() if clock.due_at else None}}
+
+
+def _record(case, clock: Clock, kind: str, **kwargs) -> CaseEvent:
+    return case_event_record(**event_entry(case, clock, kind, **kwargs))
 
 
 def _target(policy: Policy, priority: str, kind: str) -> Target | None:
