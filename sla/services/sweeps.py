@@ -65,7 +65,7 @@ def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int, int]:
         entries: list[dict] = []
         fired = 0
         dirty: list[Clock] = []
-        actions: list[tuple[Case, Clock]] = []
+        actions: dict[int, tuple[Case, Clock]] = {}
         for clock in clocks:
             case = cases.get(clock.case_id)
             if case is None:
@@ -75,11 +75,12 @@ def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int, int]:
             entries += found
             dirty.append(clock)
             if breached:
-                actions.append((case, clock))
+                # Two targets breached in one sweep still escalate the case one tier, not two.
+                actions.setdefault(case.pk, (case, clock))
         _save_progress(dirty)
         # One INSERT for the batch's events: a burst of thousands stays within seconds.
         bus.publish_on_commit([e.pk for e in case_events_record_many(entries=entries)])
-        for case, clock in actions:
+        for case, clock in actions.values():
             _breach_actions(case, clock)
         return fired, len(clocks), len(dirty)
 
