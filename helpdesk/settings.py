@@ -245,3 +245,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- SLA engine -----------------------------------------------------------------------
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=15)
+# A checkpoint that fires later than this after its instant is marked late (an outage).
+SLA_LATE_AFTER_SECONDS = env.int("SLA_LATE_AFTER_SECONDS", default=max(60, int(SLA_SWEEP_SECONDS * 2)))
+# Priorities that follow the sun even without a 24x7 policy.
+SLA_CONTINUOUS_PRIORITIES = env.list("SLA_CONTINUOUS_PRIORITIES", default=["P1", "P2"])
+CELERY_BEAT_SCHEDULE["sla-sweep-clocks"] = {"task": "sla.sweep_clocks", "schedule": SLA_SWEEP_SECONDS}
+CELERY_BEAT_SCHEDULE["sla-run-handovers"] = {"task": "sla.run_handovers", "schedule": 60.0}

@@ -12,6 +12,7 @@ api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("tickets.api.urls")),
     path("", include("workflows.api.urls")),
+    path("sla/", include("sla.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("sla/", include("sla.pages")),
     path("", include("helpdesk.pages")),
 ]
 
