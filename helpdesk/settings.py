@@ -232,3 +232,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Tasks, problems and product feedback ---------------------------------------------
+# Celery modules not named tasks.py, so the worker knows them.
+CELERY_IMPORTS = ["workflows.problem_jobs"]
+HELPDESK_EVENT_SUBSCRIBERS += ["feedback.services.feedback_on_case_events"]
+# Cases in this category (or below it) are product feedback; this team hears about them.
+HELPDESK_FEEDBACK_CATEGORY = env.str("HELPDESK_FEEDBACK_CATEGORY", default="feedback")
+HELPDESK_FEEDBACK_TEAM = env.str("HELPDESK_FEEDBACK_TEAM", default="product")
