@@ -63,7 +63,7 @@ def feedback_capture(*, case: Case) -> FeedbackRequest | None:
     if case.category_id not in feedback_category_ids():
         return None
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("product", "requester").get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).select_related("product", "requester").get(pk=case.pk)
         existing = FeedbackRequest.objects.filter(case=case).first()
         if existing is not None:
             return existing
