@@ -240,3 +240,10 @@ HELPDESK_EVENT_SUBSCRIBERS += ["feedback.services.feedback_on_case_events"]
 # Cases in this category (or below it) are product feedback; this team hears about them.
 HELPDESK_FEEDBACK_CATEGORY = env.str("HELPDESK_FEEDBACK_CATEGORY", default="feedback")
 HELPDESK_FEEDBACK_TEAM = env.str("HELPDESK_FEEDBACK_TEAM", default="product")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CaseStateEnum": "tickets.models.cases.State",
+    "TaskStateEnum": "workflows.models.tasks.TaskState",
+    "ProblemStatusEnum": "workflows.models.problems.ProblemStatus",
+    "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
+}

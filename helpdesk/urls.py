@@ -11,6 +11,8 @@ from helpdesk.health import healthz
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("tickets.api.urls")),
+    path("", include("workflows.api.tasks_urls")),
+    path("", include("feedback.urls")),
 ]
 
 urlpatterns = [
