@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("desk/", include("workflows.pages_tasks")),
+    path("desk/", include("feedback.pages")),
     path("", include("helpdesk.pages")),
 ]
 

@@ -24,3 +24,5 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["team", "role"]
     search_fields = ["user__username", "team__name"]
     autocomplete_fields = ["user", "team"]
+
+from workflows import admin_tasks  # noqa: E402,F401  tasks, routes and problems
