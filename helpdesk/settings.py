@@ -254,3 +254,17 @@ SLA_LATE_AFTER_SECONDS = env.int("SLA_LATE_AFTER_SECONDS", default=max(60, int(S
 SLA_CONTINUOUS_PRIORITIES = env.list("SLA_CONTINUOUS_PRIORITIES", default=["P1", "P2"])
 CELERY_BEAT_SCHEDULE["sla-sweep-clocks"] = {"task": "sla.sweep_clocks", "schedule": SLA_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["sla-run-handovers"] = {"task": "sla.run_handovers", "schedule": 60.0}
+# --- Tasks, problems and product feedback ---------------------------------------------
+# Celery modules not named tasks.py, so the worker knows them.
+CELERY_IMPORTS = ["workflows.problem_jobs"]
+HELPDESK_EVENT_SUBSCRIBERS += ["feedback.services.feedback_on_case_events"]
+# Cases in this category (or below it) are product feedback; this team hears about them.
+HELPDESK_FEEDBACK_CATEGORY = env.str("HELPDESK_FEEDBACK_CATEGORY", default="feedback")
+HELPDESK_FEEDBACK_TEAM = env.str("HELPDESK_FEEDBACK_TEAM", default="product")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CaseStateEnum": "tickets.models.cases.State",
+    "TaskStateEnum": "workflows.models.tasks.TaskState",
+    "ProblemStatusEnum": "workflows.models.problems.ProblemStatus",
+    "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
+}

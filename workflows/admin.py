@@ -152,3 +152,5 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "in_app", "email"]
     list_filter = ["kind", "in_app", "email"]
     autocomplete_fields = ["user"]
+
+from workflows import admin_tasks  # noqa: E402,F401  tasks, routes and problems
