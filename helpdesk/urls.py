@@ -31,6 +31,7 @@ urlpatterns = [
     path("sla/", include("sla.pages")),
     path("desk/", include("workflows.pages_tasks")),
     path("desk/", include("feedback.pages")),
+    path("desk/boards/", include("helpdesk.live.urls")),
     path("", include(pages.page_patterns)),
 ]
 
