@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from django.conf import settings
@@ -23,9 +24,9 @@ def _database() -> dict:
 def _broker() -> dict:
     url = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
-        import os
-
+        folder = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}).get("data_folder_in")
+        if not folder:
+            return {"ok": False, "transport": "filesystem", "error": "no data_folder_in configured"}
         try:
             os.makedirs(folder, exist_ok=True)
             return {"ok": os.access(folder, os.W_OK), "transport": "filesystem"}
