@@ -127,6 +127,11 @@ CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The one beat schedule of the project: every sweep is listed here and nowhere else.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Beat's pulse: a worker records it and /healthz shows how long ago it last ran.
+CELERY_BEAT_SCHEDULE["helpdesk-heartbeat"] = {
+    "task": "helpdesk.heartbeat", "schedule": env.float("HELPDESK_HEARTBEAT_SECONDS", default=30.0),
+    "kwargs": {"source": "beat"},
+}
 
 # --- Auth, i18n, static ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
