@@ -147,7 +147,8 @@ def case_create(
             updated_at=now,
         )
         if tag_names:
-            case.tags.set(_tags(tag_names))
+            # add(), not set(): a new case has no tags to compare with, so one INSERT is enough.
+            case.tags.add(*_tags(tag_names))
         events = [
             case_event_record(
                 case=case, kind=EventKind.CREATED, actor=actor, visibility=Visibility.PUBLIC,
