@@ -182,7 +182,9 @@ def main() -> None:
     args = parser.parse_args()
     if not settings.IS_POSTGRES:
         raise SystemExit("bench_cases.py needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
-    results = {"machine": machine(), "command": " ".join(["bench/bench_cases.py", *sys.argv[1:]]), "sizes": {}}
+    # Sizes may be measured in separate runs (each on its own database): results merge by size.
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"sizes": {}}
+    results["machine"] = machine()
     for size in [int(s) for s in args.sizes.split(",")]:
         seeded = bench_seed.seed(size, log=lambda m: print(m, flush=True))
         print(f"== {size} cases", flush=True)
@@ -193,7 +195,9 @@ def main() -> None:
         create = bench_create(args.creates)
         print(f"  create                   {create['per_second']} cases/s, median {create['median_ms']} ms, "
               f"{create['queries']} queries", flush=True)
-        results["sizes"][str(size)] = {"seed": seeded, "reads": reads, "create": create}
+        results["sizes"][str(size)] = {"seed": seeded, "reads": reads, "create": create,
+                                       "command": " ".join(["bench/bench_cases.py", *sys.argv[1:]]),
+                                       "load_average": os.getloadavg()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")

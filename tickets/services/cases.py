@@ -136,7 +136,8 @@ def case_create(
             subject=subject,
             description=description,
             requester=requester,
-            organization=organization if organization is not None else requester.organization,
+            # The id, not `requester.organization`: no query to load a row only its id is needed from.
+            organization_id=organization.pk if organization is not None else requester.organization_id,
             product=product,
             category=category,
             priority=priority or Priority.P3,
