@@ -31,8 +31,7 @@ def data_folders_ensure() -> list[Path]:
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
         folders += [Path(options["data_folder_in"]), Path(options["data_folder_out"])]
-        if options.get("processed_folder"):
-            folders.append(Path(options["processed_folder"]))
+        folders += [Path(options[key]) for key in ("processed_folder", "control_folder") if options.get(key)]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     return folders
