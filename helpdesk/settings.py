@@ -145,7 +145,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Only when present: a checkout without project assets must still pass `check --deploy`.
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
@@ -178,9 +179,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous caller then gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -242,4 +244,27 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- SLA engine -----------------------------------------------------------------------
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=15)
+# A checkpoint that fires later than this after its instant is marked late (an outage).
+SLA_LATE_AFTER_SECONDS = env.int("SLA_LATE_AFTER_SECONDS", default=max(60, int(SLA_SWEEP_SECONDS * 2)))
+# Priorities that follow the sun even without a 24x7 policy.
+SLA_CONTINUOUS_PRIORITIES = env.list("SLA_CONTINUOUS_PRIORITIES", default=["P1", "P2"])
+CELERY_BEAT_SCHEDULE["sla-sweep-clocks"] = {"task": "sla.sweep_clocks", "schedule": SLA_SWEEP_SECONDS}
+CELERY_BEAT_SCHEDULE["sla-run-handovers"] = {"task": "sla.run_handovers", "schedule": 60.0}
+# --- Tasks, problems and product feedback ---------------------------------------------
+# Celery modules not named tasks.py, so the worker knows them.
+CELERY_IMPORTS = ["workflows.problem_jobs"]
+HELPDESK_EVENT_SUBSCRIBERS += ["feedback.services.feedback_on_case_events"]
+# Cases in this category (or below it) are product feedback; this team hears about them.
+HELPDESK_FEEDBACK_CATEGORY = env.str("HELPDESK_FEEDBACK_CATEGORY", default="feedback")
+HELPDESK_FEEDBACK_TEAM = env.str("HELPDESK_FEEDBACK_TEAM", default="product")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CaseStateEnum": "tickets.models.cases.State",
+    "TaskStateEnum": "workflows.models.tasks.TaskState",
+    "ProblemStatusEnum": "workflows.models.problems.ProblemStatus",
+    "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
 }
