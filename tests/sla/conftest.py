@@ -39,3 +39,11 @@ def default_policy(always_calendar):
 @pytest.fixture
 def business_policy(dublin_calendar):
     return policy_define(name="Business hours", is_default=True, position=1000, targets=targets(dublin_calendar))
+
+
+def picking_team(team):
+    """Make `team` pick owners by load: teams assign by hand by default once strategies exist."""
+    if hasattr(team, "assignment_strategy"):
+        team.assignment_strategy = "least_loaded"
+        team.save()
+    return team

@@ -13,7 +13,7 @@ from sla.selectors.shifts import next_handover, off_shift_user_ids, on_shift_now
 from sla.services.handover import handovers_run
 from sla.services.policies import policy_define
 from tests.factories import AgentFactory, MembershipFactory, TeamFactory, UserFactory
-from tests.sla.conftest import targets
+from tests.sla.conftest import picking_team, targets
 from tickets.models import CaseEvent, Role
 from tickets.services.cases import case_assign, case_create, comment_add
 
@@ -23,7 +23,7 @@ def utc(*args):
 
 
 def team_with_shift(name, tz, days=range(5), start=time(9), end=time(17)):
-    team = TeamFactory(name=name, slug=name.lower(), time_zone=tz)
+    team = picking_team(TeamFactory(name=name, slug=name.lower(), time_zone=tz))
     agent = AgentFactory(username=f"{name.lower()}-agent")
     MembershipFactory(team=team, user=agent)
     Shift.objects.bulk_create([Shift(team=team, weekday=d, start=start, end=end) for d in days])

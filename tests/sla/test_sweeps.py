@@ -10,7 +10,7 @@ from django.db import connection
 from sla.models import Clock, ClockState, TargetKind
 from sla.services.policies import policy_define
 from sla.services.sweeps import clocks_sweep
-from tests.sla.conftest import targets
+from tests.sla.conftest import picking_team, targets
 from tickets.models import Case, CaseEvent
 from tickets.services.cases import case_assign, case_create, case_transition
 from workflows.models import Notification
@@ -97,6 +97,7 @@ def test_breach_escalates_and_notifies_the_manager(escalating_policy, customer, 
 
 
 def test_breach_reassigns_to_another_team(always_calendar, customer, agent, l2_agent, l2_team, support_team):
+    picking_team(l2_team)
     policy_define(name="Hand to L2", is_default=True, targets=targets(always_calendar), breach_reassign_team=l2_team)
     with time_machine.travel(T0, tick=False) as t:
         case = case_create(requester=customer, subject="Move me", team=support_team)
