@@ -156,3 +156,16 @@ def test_two_concurrent_sweeps_fire_each_checkpoint_once(needs_postgres, custome
         events = CaseEvent.objects.filter(case=case, kind="sla", data__type__in=["warning", "breach"])
         assert sorted(e.data.get("threshold", 100) for e in events) == [75, 90, 100]
     assert Case.objects.count() == 40
+
+
+def test_breach_reassigns_to_a_named_agent(always_calendar, customer, agent, second_agent, support_team):
+    policy_define(name="Hand to Bob", is_default=True, targets=targets(always_calendar), breach_reassign_user=second_agent)
+    with time_machine.travel(T0, tick=False) as t:
+        case = case_create(requester=customer, subject="Bob takes it", team=support_team)
+        case_assign(case=case, assignee=agent, actor=agent)
+        t.move_to(T0 + timedelta(hours=1, seconds=1))
+        clocks_sweep()
+        case.refresh_from_db()
+        assert case.assignee == second_agent
+        event = CaseEvent.objects.filter(case=case, kind="assignment").latest("id")
+        assert event.actor_kind == "sla" and "breach" in event.actor_label.lower()
