@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from helpdesk import bus
@@ -197,7 +196,3 @@ def _reassign(case: Case, policy, actor) -> None:
         case_assign(case=fresh.pk, assignee=assignee, team=team, actor=actor, reason="SLA breached: reassigned.")
     except DomainError as exc:
         log.info("breach reassignment of case %s refused: %s", case.pk, exc)
-
-
-def sweep_interval_seconds() -> int:
-    return int(getattr(settings, "SLA_SWEEP_SECONDS", 15))

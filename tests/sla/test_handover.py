@@ -1,6 +1,6 @@
 """Follow-the-sun across Manila, Dublin and Chicago, over the European DST weekend, and coverage."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from io import StringIO
 
 import pytest

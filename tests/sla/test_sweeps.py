@@ -12,7 +12,7 @@ from sla.services.policies import policy_define
 from sla.services.sweeps import clocks_sweep
 from tests.sla.conftest import picking_team, targets
 from tickets.models import Case, CaseEvent
-from tickets.services.cases import case_assign, case_create, case_transition
+from tickets.services.cases import case_assign, case_create
 from workflows.models import Notification
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
