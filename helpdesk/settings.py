@@ -145,7 +145,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Only when present: a checkout without project assets must still pass `check --deploy`.
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
@@ -178,9 +179,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous caller then gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -223,6 +225,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Functions called with the ids of case events once their transaction commits. Each one
 # hands the ids to its own background work (automation, notifications, live boards).
 HELPDESK_EVENT_SUBSCRIBERS: list[str] = []
+HELPDESK_EVENT_SUBSCRIBERS += [
+    "workflows.services.automation.automation_events_published",
+    "workflows.services.webhooks.webhook_events_published",
+]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "MembershipRoleEnum": "workflows.models.teams.MembershipRole",
+    "TeamKindEnum": "workflows.models.teams.TeamKind",
+    "SkillKindEnum": "workflows.models.skills.SkillKind",
+    "NotificationKindEnum": "workflows.models.preferences.NotificationKind",
+})
+CELERY_BEAT_SCHEDULE["workflows-absences-detour"] = {"task": "workflows.absences_detour", "schedule": 60.0}
 
 LOGGING = {
     "version": 1,
@@ -241,3 +254,17 @@ SLA_LATE_AFTER_SECONDS = env.int("SLA_LATE_AFTER_SECONDS", default=max(60, int(S
 SLA_CONTINUOUS_PRIORITIES = env.list("SLA_CONTINUOUS_PRIORITIES", default=["P1", "P2"])
 CELERY_BEAT_SCHEDULE["sla-sweep-clocks"] = {"task": "sla.sweep_clocks", "schedule": SLA_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["sla-run-handovers"] = {"task": "sla.run_handovers", "schedule": 60.0}
+# --- Tasks, problems and product feedback ---------------------------------------------
+# Celery modules not named tasks.py, so the worker knows them.
+CELERY_IMPORTS = ["workflows.problem_jobs"]
+HELPDESK_EVENT_SUBSCRIBERS += ["feedback.services.feedback_on_case_events"]
+# Cases in this category (or below it) are product feedback; this team hears about them.
+HELPDESK_FEEDBACK_CATEGORY = env.str("HELPDESK_FEEDBACK_CATEGORY", default="feedback")
+HELPDESK_FEEDBACK_TEAM = env.str("HELPDESK_FEEDBACK_TEAM", default="product")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CaseStateEnum": "tickets.models.cases.State",
+    "TaskStateEnum": "workflows.models.tasks.TaskState",
+    "ProblemStatusEnum": "workflows.models.problems.ProblemStatus",
+    "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
+}

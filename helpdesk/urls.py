@@ -11,7 +11,10 @@ from helpdesk.health import healthz
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("tickets.api.urls")),
+    path("", include("workflows.api.urls")),
     path("sla/", include("sla.api.urls")),
+    path("", include("workflows.api.tasks_urls")),
+    path("", include("feedback.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +25,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("sla/", include("sla.pages")),
+    path("desk/", include("workflows.pages_tasks")),
+    path("desk/", include("feedback.pages")),
     path("", include("helpdesk.pages")),
 ]
 

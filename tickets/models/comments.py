@@ -76,6 +76,7 @@ class EventKind(models.TextChoices):
     PROBLEM = "problem", "Problem"
     MERGE = "merge", "Merge"
     NOTIFICATION = "notification", "Notification"
+    FEEDBACK = "feedback", "Product feedback"
 
 
 class CaseEvent(EventBase):

@@ -1,0 +1,53 @@
+"""Background work of a problem fix: split the linked cases into batches and apply each.
+
+Tasks take ids, re-fetch, and are idempotent: a case whose link is already marked applied
+is skipped, and a customer already told is not told again, so a redelivered or repeated
+batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from workflows.models import Problem, ProblemLink, ProblemStatus
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+@shared_task(acks_late=True)
+def problem_fix_dispatch(problem_id: int) -> int:
+    """Queue one batch per BATCH_SIZE linked cases still waiting for the fix; return how many batches."""
+    problem = Problem.objects.filter(pk=problem_id, state__in=[ProblemStatus.FIXED, ProblemStatus.CLOSED]).first()
+    if problem is None:
+        return 0
+    ids = list(ProblemLink.objects.filter(problem=problem, fix_applied_at__isnull=True)
+               .order_by("case_id").values_list("case_id", flat=True))
+    if not ids:
+        problem_fix_batch.delay(problem_id, [])
+        return 0
+    batches = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+    for batch in batches:
+        problem_fix_batch.delay(problem_id, batch)
+    return len(batches)
+
+
+@shared_task(acks_late=True)
+def problem_fix_batch(problem_id: int, case_ids: list[int]) -> int:
+    """Apply the fix to each case of the batch; return how many cases changed."""
+    from workflows.services.problems import problem_fix_case, problem_fix_finish
+
+    problem = Problem.objects.select_related("fixed_by").filter(pk=problem_id).first()
+    if problem is None or problem.fixed_at is None:
+        return 0
+    changed = 0
+    for case_id in case_ids:
+        try:
+            changed += problem_fix_case(problem=problem, case_id=case_id)
+        except Exception:  # one refused case must not stop the rest of the batch
+            log.exception("problem %s: fix of case %s failed", problem_id, case_id)
+    problem_fix_finish(problem=problem)
+    return changed
