@@ -169,3 +169,4 @@ def test_breach_reassigns_to_a_named_agent(always_calendar, customer, agent, sec
         assert case.assignee == second_agent
         event = CaseEvent.objects.filter(case=case, kind="assignment").latest("id")
         assert event.actor_kind == "sla" and "breach" in event.actor_label.lower()
+
