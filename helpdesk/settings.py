@@ -224,8 +224,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Functions called with the ids of case events once their transaction commits. Each one
 # hands the ids to its own background work (automation, notifications, live boards).
-HELPDESK_EVENT_SUBSCRIBERS: list[str] = []
-HELPDESK_EVENT_SUBSCRIBERS += [
+HELPDESK_EVENT_SUBSCRIBERS: list[str] = [
+    "helpdesk.live.publish.events_committed",
     "workflows.services.automation.automation_events_published",
     "workflows.services.webhooks.webhook_events_published",
 ]
@@ -236,6 +236,16 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "NotificationKindEnum": "workflows.models.preferences.NotificationKind",
 })
 CELERY_BEAT_SCHEDULE["workflows-absences-detour"] = {"task": "workflows.absences_detour", "schedule": 60.0}
+
+# Live boards (docs/live.md). MODE "auto" publishes straight to a Redis channel layer and
+# relays from the event log when the layer is in-memory (the embedded default).
+HELPDESK_LIVE = {
+    "MODE": env.str("HELPDESK_LIVE_MODE", default="auto"),
+    "RELAY_INTERVAL": env.float("HELPDESK_LIVE_RELAY_INTERVAL", default=0.25),
+    "RESYNC_MAX_EVENTS": env.int("HELPDESK_LIVE_RESYNC_MAX_EVENTS", default=500),
+    "RESYNC_WINDOW_SECONDS": env.int("HELPDESK_LIVE_RESYNC_WINDOW_SECONDS", default=6 * 3600),
+    "MAX_MESSAGE_BYTES": 4096,
+}
 
 LOGGING = {
     "version": 1,

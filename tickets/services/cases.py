@@ -8,6 +8,7 @@ leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
@@ -511,7 +512,11 @@ def _custom_fields(value) -> dict:
     for key, item in value.items():
         if not isinstance(key, str) or not key or len(key) > 64:
             raise InvalidInput("Bad custom field name.", fields={"custom_fields": [f"Bad name: {key!r}."]})
-        if not isinstance(item, (str, int, float, bool, type(None), list)) or len(str(item)) > 2000:
+        if isinstance(item, (dict, list)):
+            # Structured values (a request form's answers) are kept as JSON, bounded in size.
+            if len(json.dumps(item, default=str)) > 20_000:
+                raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
+        elif not isinstance(item, (str, int, float, bool, type(None))) or len(str(item)) > 2000:
             raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
     return value
 

@@ -12,7 +12,16 @@ import time
 
 from django.core.management.base import BaseCommand
 
-DEMO_MODULES = ["tickets.demo", "workflows.demo", "sla.demo", "knowledge.demo", "feedback.demo"]
+DEMO_MODULES = [
+    "tickets.demo",
+    "workflows.demo",
+    "workflows.demo_routing",
+    "workflows.demo_forms",
+    "workflows.demo_tasks",
+    "sla.demo",
+    "knowledge.demo",
+    "feedback.demo",
+]
 
 
 def demo_module(name: str):
