@@ -145,7 +145,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Only when present: a checkout without project assets must still pass `check --deploy`.
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
@@ -178,9 +179,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous caller then gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -222,7 +224,28 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Functions called with the ids of case events once their transaction commits. Each one
 # hands the ids to its own background work (automation, notifications, live boards).
-HELPDESK_EVENT_SUBSCRIBERS: list[str] = []
+HELPDESK_EVENT_SUBSCRIBERS: list[str] = [
+    "helpdesk.live.publish.events_committed",
+    "workflows.services.automation.automation_events_published",
+    "workflows.services.webhooks.webhook_events_published",
+]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "MembershipRoleEnum": "workflows.models.teams.MembershipRole",
+    "TeamKindEnum": "workflows.models.teams.TeamKind",
+    "SkillKindEnum": "workflows.models.skills.SkillKind",
+    "NotificationKindEnum": "workflows.models.preferences.NotificationKind",
+})
+CELERY_BEAT_SCHEDULE["workflows-absences-detour"] = {"task": "workflows.absences_detour", "schedule": 60.0}
+
+# Live boards (docs/live.md). MODE "auto" publishes straight to a Redis channel layer and
+# relays from the event log when the layer is in-memory (the embedded default).
+HELPDESK_LIVE = {
+    "MODE": env.str("HELPDESK_LIVE_MODE", default="auto"),
+    "RELAY_INTERVAL": env.float("HELPDESK_LIVE_RELAY_INTERVAL", default=0.25),
+    "RESYNC_MAX_EVENTS": env.int("HELPDESK_LIVE_RESYNC_MAX_EVENTS", default=500),
+    "RESYNC_WINDOW_SECONDS": env.int("HELPDESK_LIVE_RESYNC_WINDOW_SECONDS", default=6 * 3600),
+    "MAX_MESSAGE_BYTES": 4096,
+}
 
 LOGGING = {
     "version": 1,
@@ -233,6 +256,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- SLA engine -----------------------------------------------------------------------
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=15)
+# A checkpoint that fires later than this after its instant is marked late (an outage).
+SLA_LATE_AFTER_SECONDS = env.int("SLA_LATE_AFTER_SECONDS", default=max(60, int(SLA_SWEEP_SECONDS * 2)))
+# Priorities that follow the sun even without a 24x7 policy.
+SLA_CONTINUOUS_PRIORITIES = env.list("SLA_CONTINUOUS_PRIORITIES", default=["P1", "P2"])
+CELERY_BEAT_SCHEDULE["sla-sweep-clocks"] = {"task": "sla.sweep_clocks", "schedule": SLA_SWEEP_SECONDS}
+CELERY_BEAT_SCHEDULE["sla-run-handovers"] = {"task": "sla.run_handovers", "schedule": 60.0}
 # --- Tasks, problems and product feedback ---------------------------------------------
 # Celery modules not named tasks.py, so the worker knows them.
 CELERY_IMPORTS = ["workflows.problem_jobs"]

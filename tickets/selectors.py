@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from helpdesk.errors import NotFound
 from tickets.models import (
+    Attachment,
     Case,
     CaseEvent,
     Comment,
@@ -125,3 +126,41 @@ def _visibility_level(user, case: Case) -> str:
     if user.is_staff_member:
         return "internal"
     return "public"
+
+
+def attachment_get(user, pk) -> Attachment:
+    """Return the attachment if `user` may see its case and the comment it came with.
+
+    Anything else, including files on internal notes for a customer, is NotFound.
+    """
+    try:
+        attachment = Attachment.objects.get(pk=int(pk))
+        case = case_get(user, attachment.case_id)
+    except (Attachment.DoesNotExist, NotFound, TypeError, ValueError):
+        raise NotFound("No such attachment.") from None
+    if attachment.comment_id and not comments_visible_to(user, case).filter(pk=attachment.comment_id).exists():
+        raise NotFound("No such attachment.")
+    return attachment
+
+
+def author_team_for(user, case: Case):
+    """Return the team a note by `user` on `case` speaks for: the case's team if theirs, else their first.
+
+    Restricted notes are shown to that team, so a department member's note stays
+    readable by their own department.
+    """
+    mine = team_ids(user)
+    if case.team_id is not None and case.team_id in mine:
+        return case.team
+    if not mine:
+        return None
+    from workflows.models import Team
+
+    return Team.objects.filter(pk__in=mine).order_by("name").first()
+
+
+def teams_for_reference():
+    """Return the active teams, for pickers and API clients (staff only)."""
+    from workflows.models import Team
+
+    return Team.objects.filter(is_active=True).order_by("name")

@@ -16,6 +16,7 @@ from tickets.models import (
     Organization,
     Priority,
     Product,
+    Tag,
     User,
 )
 
@@ -176,6 +177,63 @@ class CaseEventSerializer(serializers.ModelSerializer):
         return {"id": obj.actor_id, "kind": obj.actor_kind, "name": obj.actor_label}
 
 
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="400 only: the messages for each field that was refused.",
+    )
+    state = serializers.CharField(required=False, help_text="409 only: the case's current state.")
+    version = serializers.IntegerField(required=False, help_text="409 only: the case's current version.")
+    allowed_transitions = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="409 only: what the caller may do now.",
+    )
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+
+class TeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    kind = serializers.CharField()
+    tier = serializers.IntegerField(allow_null=True)
+    time_zone = serializers.CharField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in person: who they are and where they stand."""
+
+    name = serializers.SerializerMethodField()
+    organization = serializers.SerializerMethodField()
+    teams = serializers.SerializerMethodField()
+    is_staff_member = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "email", "role", "is_staff_member", "is_org_admin", "time_zone",
+                  "organization", "teams"]
+        read_only_fields = fields
+
+    def get_name(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+    @extend_schema_field(NamedRefSerializer(allow_null=True))
+    def get_organization(self, obj):
+        return _ref(obj.organization)
+
+    @extend_schema_field(NamedRefSerializer(many=True))
+    def get_teams(self, obj):
+        return [{"id": m.team_id, "name": m.team.name} for m in obj.memberships.select_related("team")]
+
+
 # --- input -----------------------------------------------------------------------------
 
 
@@ -191,6 +249,10 @@ class CaseCreateInputSerializer(serializers.Serializer):
     requester = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False,
         help_text="Staff only: the customer the case is raised for. Defaults to the caller.",
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=10, default=list,
+        help_text="multipart/form-data only; size and type limits apply (413 / 400).",
     )
 
 

@@ -1,12 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tickets.api import views
+from tickets.api import reference, views
 
 router = SimpleRouter()
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("attachments", views.AttachmentViewSet, basename="attachment")
-router.register("organizations", views.OrganizationViewSet, basename="organization")
-router.register("products", views.ProductViewSet, basename="product")
-router.register("categories", views.CategoryViewSet, basename="category")
+router.register("organizations", reference.OrganizationViewSet, basename="organization")
+router.register("products", reference.ProductViewSet, basename="product")
+router.register("categories", reference.CategoryViewSet, basename="category")
+router.register("tags", reference.TagViewSet, basename="tag")
+router.register("teams", reference.TeamViewSet, basename="team")
 
-urlpatterns = router.urls
+urlpatterns = [path("me/", reference.MeView.as_view(), name="me"), *router.urls]

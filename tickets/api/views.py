@@ -3,32 +3,44 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from helpdesk.errors import InvalidInput, NotFound
+from helpdesk.api.pagination import AfterIdPagination
+from helpdesk.errors import InvalidInput
 from tickets import selectors
 from tickets.api import serializers as s
 from tickets.api.filters import CaseFilter
-from tickets.models import Attachment, Category, Organization, Product, Role, is_case_staff
+from tickets.models import TRANSITION_LABELS, Attachment, pk_from_reference
 from tickets.services import cases as case_services
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input; `fields` maps each field to its errors."),
-    404: OpenApiResponse(description="No such case, or one the caller may not see."),
-}
-CONFLICT = {409: OpenApiResponse(description="Illegal or concurrent transition; the body has `state` and `allowed_transitions`.")}
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=s.ErrorSerializer, description=description)
 
 
+E400 = {400: _error("Invalid input: malformed JSON, wrong types or values; `fields` maps each field to its errors.")}
+E403 = {403: _error("You may see the case but not make this change.")}
+E404 = {404: _error("No such case, or one you may not see (the two look the same).")}
+E409 = {409: _error("Illegal or concurrent change; the body has the current `state` and your `allowed_transitions`.")}
+E413 = {413: _error("An attachment is larger than the limit.")}
+TRANSITION_NAME = OpenApiParameter(
+    "name", str, OpenApiParameter.PATH, enum=[n for n in TRANSITION_LABELS if n not in {"assign", "unassign"}],
+    description="The transition; the case detail lists those you may apply now in `allowed_transitions`.",
+)
+REFERENCE = OpenApiParameter(
+    "reference", str, OpenApiParameter.PATH, description="The case reference (`CS-000123`) or its number.",
+)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List the cases you may see", responses={200: s.CaseSerializer(many=True)}),
-    retrieve=extend_schema(summary="A case with its allowed transitions", responses={200: s.CaseDetailSerializer, **ERRORS}),
+    list=extend_schema(summary="List the cases you may see", responses={200: s.CaseSerializer(many=True), **E400}),
+    retrieve=extend_schema(summary="A case with the transitions you may apply", parameters=[REFERENCE],
+                           responses={200: s.CaseDetailSerializer, **E404}),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_field = "reference"
@@ -46,56 +58,57 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_object(self):
         return selectors.case_get(self.request.user, self.kwargs["reference"])
 
-    @extend_schema(summary="Raise a case", request=s.CaseCreateInputSerializer,
-                   responses={201: s.CaseDetailSerializer, 400: ERRORS[400], 413: OpenApiResponse(description="Too large")})
+    def _detail(self, case=None) -> Response:
+        case = self.get_object() if case is None else case
+        return Response(s.CaseDetailSerializer(case, context={"request": self.request}).data)
+
+    @extend_schema(summary="Raise a case (staff may raise one for a customer)",
+                   request={"application/json": s.CaseCreateInputSerializer,
+                            "multipart/form-data": s.CaseCreateInputSerializer},
+                   responses={201: s.CaseDetailSerializer, **E400, **E413})
     def create(self, request):
         data = _valid(s.CaseCreateInputSerializer, request.data)
         requester = data.pop("requester", None) or request.user
         if requester != request.user and not request.user.is_staff_member:
             raise InvalidInput("Only staff can raise a case for someone else.", fields={"requester": ["Not allowed."]})
         case = case_services.case_create(requester=requester, actor=request.user, **data)
-        case = selectors.case_get(request.user, case.pk) if _sees(request.user, case) else case
-        return Response(s.CaseDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        # Staff raising a case for another team's customer may not see it afterwards.
+        visible = selectors.case_list(request.user).filter(pk=case.pk).first()
+        body = s.CaseDetailSerializer(visible or case, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change a case's details", request=s.CaseUpdateInputSerializer,
-                   responses={200: s.CaseDetailSerializer, **ERRORS, **CONFLICT})
+    @extend_schema(summary="Change a case's details", parameters=[REFERENCE], request=s.CaseUpdateInputSerializer,
+                   responses={200: s.CaseDetailSerializer, **E400, **E403, **E404, **E409})
     def partial_update(self, request, reference=None):
         case = self.get_object()
         data = _valid(s.CaseUpdateInputSerializer, request.data)
         expected = data.pop("expected_version", None)
         reason = data.pop("reason", "")
-        if not is_case_staff(request.user, case):
-            raise NotFound("No such case.")
         case_services.case_update(case=case, actor=request.user, changes=data, reason=reason, expected_version=expected)
-        return Response(s.CaseDetailSerializer(self.get_object(), context={"request": request}).data)
+        return self._detail()
 
-    @extend_schema(
-        summary="Apply a transition",
-        request=s.TransitionInputSerializer,
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, description="triage, start, resolve, close, reopen, escalate, ...")],
-        responses={200: s.CaseDetailSerializer, 403: OpenApiResponse(description="Not permitted"), **ERRORS, **CONFLICT},
-    )
+    @extend_schema(summary="Apply a transition", parameters=[REFERENCE, TRANSITION_NAME],
+                   request=s.TransitionInputSerializer,
+                   responses={200: s.CaseDetailSerializer, **E400, **E403, **E404, **E409})
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]{1,40})")
     def transition(self, request, reference=None, name=None):
         case = self.get_object()
         data = _valid(s.TransitionInputSerializer, request.data)
         if name == "merge":
-            into = data.get("into")
-            if not into:
-                raise InvalidInput("Say which case to merge into.", fields={"into": ["This field is required."]})
-            target = selectors.case_get(request.user, into) if _ref_ok(into) else None
-            if target is None:
-                raise InvalidInput("The case to merge into does not exist.", fields={"into": ["No such case."]})
-            case_services.case_merge(case=case, into=target, actor=request.user, reason=data["reason"])
+            into = pk_from_reference(data.get("into") or "")
+            if into is None:
+                raise InvalidInput("Say which case to merge into.", fields={"into": ["Give a case reference."]})
+            case_services.case_merge(case=case, into=into, actor=request.user, reason=data["reason"])
         else:
             case_services.case_transition(
                 case=case, name=name, actor=request.user, reason=data["reason"],
                 expected_state=data.get("expected_state"), expected_version=data.get("expected_version"),
             )
-        return Response(s.CaseDetailSerializer(self.get_object(), context={"request": request}).data)
+        return self._detail()
 
-    @extend_schema(summary="Assign the case (or return it to the queue with null)", request=s.AssignInputSerializer,
-                   responses={200: s.CaseDetailSerializer, **ERRORS, **CONFLICT})
+    @extend_schema(summary="Assign the case (or return it to the queue with null)", parameters=[REFERENCE],
+                   request=s.AssignInputSerializer,
+                   responses={200: s.CaseDetailSerializer, **E400, **E403, **E404, **E409})
     @action(detail=True, methods=["post"])
     def assign(self, request, reference=None):
         case = self.get_object()
@@ -111,12 +124,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             case=case, assignee=data["assignee"], team=team, actor=request.user, reason=data["reason"],
             expected_version=data.get("expected_version"),
         )
-        return Response(s.CaseDetailSerializer(self.get_object(), context={"request": request}).data)
+        return self._detail()
 
-    @extend_schema(methods=["get"], summary="The comments you may read", responses={200: s.CommentSerializer(many=True), **ERRORS})
-    @extend_schema(methods=["post"], summary="Reply publicly or add an internal note",
+    @extend_schema(methods=["get"], summary="The comments you may read", parameters=[REFERENCE],
+                   responses={200: s.CommentSerializer(many=True), **E404})
+    @extend_schema(methods=["post"], summary="Reply publicly or add an internal note", parameters=[REFERENCE],
                    request={"application/json": s.CommentInputSerializer, "multipart/form-data": s.CommentInputSerializer},
-                   responses={201: s.CommentSerializer, **ERRORS, **CONFLICT, 413: OpenApiResponse(description="Attachment too large")})
+                   responses={201: s.CommentSerializer, **E400, **E404, **E409, **E413})
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def comments(self, request, reference=None):
         case = self.get_object()
@@ -126,74 +140,42 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = _valid(s.CommentInputSerializer, request.data)
         comment = case_services.comment_add(
             case=case, author=request.user, body=data["body"], public=data["public"], shared=data["shared"],
+            author_team=selectors.author_team_for(request.user, case),
             attachments=data.get("attachments") or request.FILES.getlist("attachments"),
         )
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="The case's event log (the timeline)",
-                   parameters=[OpenApiParameter("after", int, description="Only events after this id")],
-                   responses={200: s.CaseEventSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @extend_schema(summary="The case's event log (the timeline), oldest first", parameters=[REFERENCE],
+                   responses={200: s.CaseEventSerializer(many=True), **E400, **E404})
+    @action(detail=True, methods=["get"], pagination_class=AfterIdPagination, filterset_class=None,
+            filter_backends=[])
     def events(self, request, reference=None):
         case = self.get_object()
-        after = request.query_params.get("after")
-        if after is not None and not after.isdigit():
-            raise InvalidInput("after must be an event id.", fields={"after": ["Expected a whole number."]})
-        qs = selectors.events_visible_to(request.user, case, after_id=int(after) if after else None)[:1000]
-        return Response(s.CaseEventSerializer(qs, many=True).data)
+        page = self.paginate_queryset(selectors.events_visible_to(request.user, case))
+        return self.get_paginated_response(s.CaseEventSerializer(page, many=True).data)
 
 
 class AttachmentViewSet(viewsets.GenericViewSet):
     queryset = Attachment.objects.none()
     serializer_class = s.AttachmentSerializer
 
-    @extend_schema(summary="Download an attachment you may see", responses={(200, "application/octet-stream"): bytes, 404: ERRORS[404]})
+    @extend_schema(summary="Download an attachment you may see",
+                   parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                              404: _error("No such attachment, or one you may not see.")})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        attachment = get_object_or_404(Attachment.objects.select_related("comment"), pk=pk)
-        case = selectors.case_get(request.user, attachment.case_id)
-        if attachment.comment_id and not selectors.comments_visible_to(request.user, case).filter(pk=attachment.comment_id).exists():
-            raise NotFound("No such attachment.")
+        attachment = selectors.attachment_get(request.user, pk)
         return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
                             content_type=attachment.content_type)
 
 
-class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.OrganizationSerializer
-    pagination_class = None
-    filterset_fields = ["tier", "parent"]
-
-    def get_queryset(self):
-        user = self.request.user
-        qs = Organization.objects.prefetch_related("entitled_products")
-        if user.role == Role.CUSTOMER and not user.is_superuser:
-            return qs.filter(pk=user.organization_id) if user.organization_id else qs.none()
-        return qs
-
-
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Product.objects.all()
-    serializer_class = s.ProductSerializer
-    pagination_class = None
-
-
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Category.objects.all()
-    serializer_class = s.CategorySerializer
-    pagination_class = None
-
-
 def _valid(serializer_class, data) -> dict:
+    """Validate `data`; unknown fields are refused, so a typo never passes silently."""
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
+    if hasattr(data, "keys"):
+        unknown = sorted(set(data.keys()) - set(serializer.fields))
+        if unknown:
+            raise InvalidInput("Unknown fields.", fields={f: ["Unknown field."] for f in unknown})
     return dict(serializer.validated_data)
-
-
-def _sees(user, case) -> bool:
-    return selectors.cases_visible_to(user).filter(pk=case.pk).exists()
-
-
-def _ref_ok(value: str) -> bool:
-    from tickets.models import pk_from_reference
-
-    return pk_from_reference(value) is not None

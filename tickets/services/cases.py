@@ -8,10 +8,11 @@ leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from helpdesk import bus, clock
 from helpdesk.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -46,9 +47,15 @@ class TransitionRefused(Conflict):
     code = "transition_not_allowed"
 
 
-class TransitionForbidden(DomainError):
+class Forbidden(DomainError):
+    """The caller may see the case but not make this change."""
+
     status_code = 403
     code = "permission_denied"
+
+
+class TransitionForbidden(Forbidden):
+    """The caller's role does not allow this transition on this case."""
 
 
 # Transitions that need more than a name: they go through their own services.
@@ -72,14 +79,32 @@ def _touch(case: Case) -> None:
     case.updated_at = clock.now()
 
 
-def _check_expected(case: Case, expected_state: str | None, expected_version: int | None) -> None:
+def _check_expected(case: Case, expected_state: str | None, expected_version: int | None, actor: Actor) -> None:
     if expected_state and case.state != expected_state:
         raise Conflict(
             f"The case is now {case.get_state_display().lower()}; someone changed it first.",
-            state=case.state, version=case.version,
+            state=case.state, version=case.version, allowed_transitions=_allowed(case, actor),
         )
     if expected_version is not None and case.version != expected_version:
-        raise Conflict("The case changed since you loaded it.", state=case.state, version=case.version)
+        raise Conflict(
+            "The case changed since you loaded it.",
+            state=case.state, version=case.version, allowed_transitions=_allowed(case, actor),
+        )
+
+
+def _allowed(case: Case, actor: Actor) -> list[str]:
+    return transitions_for(case, actor.user) if actor.is_user else []
+
+
+def _permitted(case: Case, name: str, user) -> bool:
+    """Tell whether the transition's permission lets `user` ask for it, whatever the state.
+
+    django-fsm's own check also fails when the state is wrong, which would turn "not now"
+    (409) into "not you" (403) for requesters closing or reopening their own cases.
+    """
+    meta = getattr(case, name)._django_fsm
+    transition = meta.get_transition(case.state) or next(iter(meta.transitions.values()))
+    return transition.has_perm(case, user)
 
 
 def _finish(case: Case, events: list[CaseEvent], *, reacted: bool = True) -> Case:
@@ -183,16 +208,14 @@ def case_transition(
     reason = _text(reason, "reason", max_chars=2000, required=False)
     with transaction.atomic():
         case = _lock(case)
-        _check_expected(case, expected_state, expected_version)
+        _check_expected(case, expected_state, expected_version, actor)
         method = getattr(case, name)
-        if actor.is_user and not has_transition_perm(method, actor.user):
-            if can_proceed(method) or not is_case_staff(actor.user, case):
-                raise TransitionForbidden(f"You may not {TRANSITION_LABELS[name].lower()} this case.")
+        if actor.is_user and not _permitted(case, name, actor.user):
+            raise TransitionForbidden(f"You may not {TRANSITION_LABELS[name].lower()} this case.")
         if not can_proceed(method):
             raise TransitionRefused(
                 f"Cannot {TRANSITION_LABELS[name].lower()} a case that is {case.get_state_display().lower()}.",
-                state=case.state, version=case.version,
-                allowed_transitions=transitions_for(case, actor.user) if actor.is_user else [],
+                state=case.state, version=case.version, allowed_transitions=_allowed(case, actor),
             )
         before = {"state": case.state, "escalation_level": case.escalation_level}
         method()
@@ -253,9 +276,9 @@ def case_assign(
     actor = Actor.of(actor)
     with transaction.atomic():
         case = _lock(case)
-        _check_expected(case, None, expected_version)
+        _check_expected(case, None, expected_version, actor)
         if actor.is_user and not is_case_staff(actor.user, case):
-            raise NotFound("No such case.")
+            raise Forbidden("Only the staff working this case can assign it.")
         if not case.is_open:
             raise Conflict(f"A {case.get_state_display().lower()} case cannot be reassigned.", state=case.state)
         target_team = team if team is not None else case.team
@@ -325,9 +348,9 @@ def case_update(
         cleaned["tags"] = _tag_names(cleaned["tags"])
     with transaction.atomic():
         case = _lock(case)
-        _check_expected(case, None, expected_version)
+        _check_expected(case, None, expected_version, actor)
         if actor.is_user and not is_case_staff(actor.user, case):
-            raise NotFound("No such case.")
+            raise Forbidden("Only the staff working this case can edit it.")
         if case.state in (State.CLOSED, State.CANCELLED, State.MERGED):
             raise Conflict(f"A {case.get_state_display().lower()} case cannot be edited.", state=case.state)
         events = []
@@ -433,11 +456,14 @@ def case_merge(*, case: Case | int, into: Case | int, actor: Actor | User, reaso
         source = locked[case_pk]
         target = locked.get(into_pk)
         if actor.is_user and not is_case_staff(actor.user, source):
-            raise NotFound("No such case.")
+            raise Forbidden("Only the staff working this case can merge it.")
         if target is None or (actor.is_user and not is_case_staff(actor.user, target)):
             raise InvalidInput("The case to merge into does not exist.", fields={"into": ["No such case."]})
         if not target.is_open or not source.is_open:
-            raise TransitionRefused("Only open cases can be merged.", state=source.state)
+            raise TransitionRefused(
+                "Only open cases can be merged.", state=source.state, version=source.version,
+                allowed_transitions=_allowed(source, actor),
+            )
         source.merged_into = target
         before = {"state": source.state}
         source.merge()
@@ -486,7 +512,11 @@ def _custom_fields(value) -> dict:
     for key, item in value.items():
         if not isinstance(key, str) or not key or len(key) > 64:
             raise InvalidInput("Bad custom field name.", fields={"custom_fields": [f"Bad name: {key!r}."]})
-        if not isinstance(item, (str, int, float, bool, type(None), list)) or len(str(item)) > 2000:
+        if isinstance(item, (dict, list)):
+            # Structured values (a request form's answers) are kept as JSON, bounded in size.
+            if len(json.dumps(item, default=str)) > 20_000:
+                raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
+        elif not isinstance(item, (str, int, float, bool, type(None))) or len(str(item)) > 2000:
             raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
     return value
 

@@ -37,3 +37,22 @@ def case_event_record(
     event.set_actor(actor)
     event.save()
     return event
+
+
+def case_events_record_many(*, entries: list[dict[str, Any]]) -> list[CaseEvent]:
+    """Append many immutable events in one statement and return them, in order, with their ids.
+
+    Each entry holds the keyword arguments of `case_event_record`. For sweeps that write
+    thousands of events in one transaction; the same rules apply (the caller publishes).
+    """
+    events = []
+    for entry in entries:
+        case = entry["case"]
+        event = CaseEvent(
+            case=case, kind=entry["kind"], before=entry.get("before") or {}, after=entry.get("after") or {},
+            reason=entry.get("reason") or "", visibility=entry.get("visibility", Visibility.INTERNAL),
+            data=entry.get("data") or {}, team_id=case.team_id,
+        )
+        event.set_actor(entry["actor"])
+        events.append(event)
+    return CaseEvent.objects.bulk_create(events)

@@ -9,8 +9,19 @@ class TeamKind(models.TextChoices):
     DEPARTMENT = "department", "Department"
 
 
+class Strategy(models.TextChoices):
+    MANUAL = "manual", "Manual (queue only)"
+    ROUND_ROBIN = "round_robin", "Round-robin"
+    LEAST_LOADED = "least_loaded", "Least loaded (respects capacity)"
+    SKILL_BASED = "skill_based", "Skill-based"
+
+
 class Team(models.Model):
-    """A group that owns a queue: a support tier (L1, L2) or a department (finance ...)."""
+    """A group that owns a queue: a support tier (L1, L2) or a department (finance ...).
+
+    `assignment_strategy` says how a new case finds its owner; `default_capacity` is how
+    many open cases a member holds at once unless their membership says otherwise.
+    """
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
@@ -22,6 +33,14 @@ class Team(models.Model):
     )
     email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
+    assignment_strategy = models.CharField(max_length=20, choices=Strategy.choices, default=Strategy.MANUAL)
+    default_capacity = models.PositiveSmallIntegerField(
+        default=10, help_text="Open cases a member holds at once; 0 means no limit."
+    )
+    # Round-robin cursor: the member picked last, so the next pick starts after them.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -40,6 +59,10 @@ class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
+    capacity = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Open cases at once for this person; empty uses the team's default, 0 no limit."
+    )
+    skills = models.ManyToManyField("workflows.Skill", blank=True, related_name="memberships")
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,3 +71,8 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.team} ({self.role})"
+
+    @property
+    def effective_capacity(self) -> int:
+        """Return the open-case limit for this member (0: no limit)."""
+        return self.capacity if self.capacity is not None else self.team.default_capacity

@@ -1,24 +1,149 @@
-"""Choosing who in a team gets a case or a task."""
+"""Choosing who in a team gets a case: manual, round-robin, least-loaded or skill-based.
+
+Every strategy skips people who are away, off shift, or full (open cases at their
+capacity), and managers (they get cases by escalation, not by the queue). Inside a
+transaction the team's row is locked first, so two cases created at the same moment
+are placed one after the other and never both take the last free slot.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count
 
-from tickets.models import OPEN_STATES, User
+from helpdesk import clock
+from tickets.models import OPEN_STATES, Case
+from workflows.models import Membership, MembershipRole, SkillKind, Strategy, Team
+
+
+@dataclass
+class Choice:
+    """Who was chosen (or None), by which strategy, why, and how every member fared."""
+
+    user: object | None
+    strategy: str
+    reason: str
+    considered: list[dict] = field(default_factory=list)
+
+    def as_data(self) -> dict:
+        return {"strategy": self.strategy, "chosen": self.user.pk if self.user else None,
+                "chosen_name": str(self.user) if self.user else "", "why": self.reason,
+                "considered": self.considered}
 
 
 def assignee_pick(*, team, case=None, exclude_user_ids: Collection[int] = ()):
-    """Return the member of `team` who should take the work next, or None.
+    """Return the member of `team` who should take the work next by the team's strategy, or None.
 
-    Picks the active member with the fewest open cases; ties go to the longest-serving
-    member. Returns None when the team has no available member.
+    None when the strategy is manual or nobody is available (all away, off shift or full).
     """
-    candidates = (
-        User.objects.filter(memberships__team=team, is_active=True)
-        .exclude(pk__in=list(exclude_user_ids))
-        .annotate(open_cases=Count("assigned_cases", filter=Q(assigned_cases__state__in=OPEN_STATES)))
-        .order_by("open_cases", "memberships__joined_at", "pk")
+    return assignment_choose(team=team, case=case, exclude_user_ids=exclude_user_ids).user
+
+
+def assignment_choose(*, team, case=None, exclude_user_ids: Collection[int] = (), strategy: str | None = None,
+                      at: datetime | None = None, commit: bool = True) -> Choice:
+    """Return the `Choice` for `case` in `team`, with the reason and every member's standing.
+
+    Inside a transaction the team row is locked until commit, which serialises concurrent
+    choices for one team on PostgreSQL. With `commit=False` (dry runs) nothing is locked
+    and the round-robin turn does not move.
+    """
+    from sla.selectors.shifts import off_shift_user_ids
+    from workflows.services.absences import absent_user_ids
+
+    strategy = strategy or team.assignment_strategy
+    if strategy == Strategy.MANUAL:
+        return Choice(None, strategy, f"{team} assigns by hand: the case waits in the team queue.")
+    at = at or clock.now()
+    if commit and transaction.get_connection().in_atomic_block:
+        team = Team.objects.select_for_update().get(pk=team.pk)
+    members = list(
+        Membership.objects.filter(team=team, user__is_active=True)
+        .exclude(role=MembershipRole.MANAGER)
+        .select_related("user").order_by("user_id")
     )
-    return candidates.first()
+    if not members:
+        return Choice(None, strategy, f"{team} has no members who take cases.")
+    ids = [m.user_id for m in members]
+    away = absent_user_ids(user_ids=ids, at=at)
+    off_shift = set(off_shift_user_ids(team=team, at=at))
+    load = dict(Case.objects.filter(assignee_id__in=ids, state__in=OPEN_STATES)
+                .values_list("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n"))
+    excluded = set(exclude_user_ids)
+    considered, eligible = [], []
+    for m in members:
+        capacity = m.capacity if m.capacity is not None else team.default_capacity
+        row = {"user": m.user_id, "name": str(m.user), "open": load.get(m.user_id, 0), "capacity": capacity}
+        if m.user_id in excluded:
+            row["skipped"] = "excluded"
+        elif m.user_id in away:
+            row["skipped"] = "away"
+        elif m.user_id in off_shift:
+            row["skipped"] = "off shift"
+        elif capacity and row["open"] >= capacity:
+            row["skipped"] = "full"
+        else:
+            eligible.append((m, row))
+        considered.append(row)
+    if not eligible:
+        return Choice(None, strategy, f"Nobody in {team} is available (away, off shift or full); the case waits in the queue.",
+                      considered)
+    if strategy == Strategy.ROUND_ROBIN:
+        member, why = _round_robin(team, eligible, commit=commit)
+    elif strategy == Strategy.SKILL_BASED:
+        member, why = _skill_based(case, eligible)
+    else:
+        member, why = _least_loaded(eligible)
+    return Choice(member.user, strategy, why, considered)
+
+
+def _least_loaded(eligible) -> tuple[Membership, str]:
+    member, row = min(eligible, key=lambda mr: (mr[1]["open"] / mr[1]["capacity"] if mr[1]["capacity"] else mr[1]["open"],
+                                                mr[1]["open"], mr[0].joined_at, mr[0].user_id))
+    return member, f"{member.user} has the lightest load ({row['open']} open of {row['capacity'] or 'unlimited'})."
+
+
+def _round_robin(team, eligible, *, commit: bool) -> tuple[Membership, str]:
+    last = team.last_assigned_id or 0
+    after = [mr for mr in eligible if mr[0].user_id > last]
+    member = (after or eligible)[0][0]
+    if commit:
+        Team.objects.filter(pk=team.pk).update(last_assigned=member.user_id)
+    return member, f"{member.user} is next in turn after {'the last pick' if last else 'the start'}."
+
+
+def case_skill_needs(case) -> set[tuple[str, str]]:
+    """Return the (kind, code) skills a case calls for: its category path, product and language."""
+    if case is None:
+        return set()
+    needs = set()
+    if case.category_id:
+        needs |= {(SkillKind.CATEGORY, c.slug) for c in case.category.ancestors_and_self()}
+    if case.product_id:
+        needs.add((SkillKind.PRODUCT, case.product.slug))
+    language = (case.custom_fields or {}).get("language")
+    if isinstance(language, str) and language:
+        needs.add((SkillKind.LANGUAGE, language.lower()))
+    return needs
+
+
+def _skill_based(case, eligible) -> tuple[Membership, str]:
+    needs = case_skill_needs(case)
+    skills = {}
+    if needs:
+        through = Membership.skills.through.objects.filter(membership_id__in=[m.pk for m, _ in eligible])
+        for membership_id, kind, code in through.values_list("membership_id", "skill__kind", "skill__code"):
+            skills.setdefault(membership_id, set()).add((kind, code))
+    for m, row in eligible:
+        row["skills_matched"] = sorted(code for _, code in skills.get(m.pk, set()) & needs)
+    best = max(len(row["skills_matched"]) for _, row in eligible)
+    if best == 0:
+        member, why = _least_loaded(eligible)
+        return member, f"No available member has a skill this case needs; {why}"
+    top = [(m, row) for m, row in eligible if len(row["skills_matched"]) == best]
+    member, why = _least_loaded(top)
+    matched = ", ".join(next(row for m, row in top if m is member)["skills_matched"])
+    return member, f"{member.user} has the skills this case needs ({matched}); {why}"

@@ -1,11 +1,232 @@
-"""Routing of cases to teams and people."""
+"""Routing: which team a case goes to, with what priority and tags, and who takes it.
+
+Rules are compiled once per process and recompiled when any rule changes (checked by
+one small aggregate query per routing, and dropped at once by a signal in this process).
+First match wins; a rule that fails at run time is recorded and skipped, and the
+default rule, which always exists, catches the rest. Every decision is a `routing`
+event naming the rule, the conditions that held and why the assignee was chosen.
+"""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
+from typing import Any
 
-def case_route(*, case, actor, trigger: str) -> list:
-    """Route `case` after `trigger` ("created" or "reclassified"); return the events written.
+from django.db import transaction
+from django.db.models import Count, Max, Sum
 
-    Until routing rules exist a case stays where its creator put it.
+from helpdesk.errors import DomainError
+from helpdesk.eventlog import Actor
+from tickets.models import CaseEvent, EventKind
+from tickets.services.events import case_event_record
+from workflows.models import RoutingRule, Strategy, Team
+from workflows.rules.matching import CompiledRule, RuleFailure, compile_conditions, first_match
+from workflows.selectors.facts import case_facts
+from workflows.services.assignment import Choice, assignment_choose
+
+DEFAULT_RULE_NAME = "Default queue"
+DEFAULT_POSITION = 2**31 - 1
+
+_compiled: dict[str, Any] = {"signature": None, "rules": ()}
+_compiled_lock = threading.Lock()
+
+
+def routing_rules_forget(**_kwargs) -> None:
+    """Drop this process's compiled rules (connected to rule saves and deletes)."""
+    with _compiled_lock:
+        _compiled["signature"] = None
+
+
+def routing_rule_default() -> RoutingRule:
+    """Return the default rule, creating it when it is missing."""
+    rule = RoutingRule.objects.filter(is_default=True).first()
+    if rule is None:
+        rule, _ = RoutingRule.objects.get_or_create(
+            is_default=True,
+            defaults={"name": DEFAULT_RULE_NAME, "position": DEFAULT_POSITION, "conditions": [], "actions": {},
+                      "description": "Catches every case no other rule takes."},
+        )
+    return rule
+
+
+def routing_rules_compiled() -> tuple[CompiledRule, ...]:
+    """Return the active rules in order, compiled; recompiled only when a rule changed."""
+    signature = tuple(RoutingRule.objects.filter(is_active=True).aggregate(
+        n=Count("id"), revisions=Sum("revision"), changed=Max("updated_at"), last=Max("id")).values())
+    with _compiled_lock:
+        if _compiled["signature"] == signature:
+            return _compiled["rules"]
+    rows = list(RoutingRule.objects.filter(is_active=True).order_by("is_default", "position", "id"))
+    if not any(r.is_default for r in rows):
+        rows.append(routing_rule_default())
+    rules = tuple(_compile(r) for r in rows)
+    with _compiled_lock:
+        _compiled["signature"], _compiled["rules"] = signature, rules
+    return rules
+
+
+def _compile(rule: RoutingRule) -> CompiledRule:
+    try:
+        conditions = compile_conditions(rule.conditions or [])
+    except Exception as exc:  # stored by a path that skipped validation: fail this rule only
+        message = f"cannot compile: {exc}"
+
+        def broken(_actual, message=message):
+            raise RuleFailure(message)
+
+        from workflows.rules.matching import Condition
+
+        conditions = (Condition("-", "compile", None, broken),)
+    return CompiledRule(id=rule.pk, name=rule.name, conditions=conditions, actions=dict(rule.actions or {}),
+                        is_default=rule.is_default)
+
+
+@dataclass
+class Plan:
+    """Where a case would go and why: the rule, its conditions, the team, the assignee."""
+
+    rule: CompiledRule | None
+    held: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+    team: Team | None = None
+    priority: str | None = None
+    add_tags: list[str] = field(default_factory=list)
+    choice: Choice | None = None
+    kept_team: bool = False
+    note: str = ""
+
+    def as_data(self) -> dict:
+        return {
+            "rule": self.rule.name if self.rule else None,
+            "rule_id": self.rule.id if self.rule else None,
+            "conditions": self.held,
+            "skipped_rules": self.failures,
+            "team": self.team.pk if self.team else None,
+            "team_name": str(self.team) if self.team else "",
+            "priority": self.priority,
+            "add_tags": self.add_tags,
+            "kept_team": self.kept_team,
+            "note": self.note,
+            "assignment": self.choice.as_data() if self.choice else None,
+        }
+
+
+def routing_plan(*, facts: dict, current_team: Team | None = None) -> Plan:
+    """Decide the rule and its resolved actions for `facts`; failing rules are skipped."""
+    rules = routing_rules_compiled()
+    failures: list[dict] = []
+    remaining = rules
+    while True:
+        match = first_match(remaining, facts)
+        failures += match.failures
+        if match.rule is None:
+            return Plan(rule=None, failures=failures, team=current_team,
+                        note="No rule matched (every rule failed); the case stays where it is.")
+        try:
+            plan = _resolve(match.rule, facts)
+        except RuleFailure as exc:
+            failures.append({"rule": match.rule.name, "rule_id": match.rule.id, "error": str(exc)})
+            index = next(i for i, r in enumerate(remaining) if r.id == match.rule.id)
+            remaining = remaining[index + 1:]
+            continue
+        plan.held, plan.failures = match.held, failures
+        if plan.team is None:
+            plan.team = current_team
+        return plan
+
+
+def _resolve(rule: CompiledRule, facts: dict) -> Plan:
+    actions = rule.actions
+    team = None
+    if actions.get("team"):
+        team = Team.objects.filter(slug=actions["team"], is_active=True).first()
+        if team is None:
+            raise RuleFailure(f"the team {actions['team']!r} no longer exists or is inactive")
+    priority = actions.get("priority")
+    if priority is not None and priority not in ("P1", "P2", "P3", "P4"):
+        raise RuleFailure(f"unknown priority {priority!r}")
+    return Plan(rule=rule, team=team, priority=priority if priority != facts.get("priority") else None,
+                add_tags=[t.lower() for t in actions.get("add_tags") or [] if t.lower() not in facts.get("tags", [])])
+
+
+def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
+    """Route `case` after `trigger` ("created" or "reclassified"); return the routing events written.
+
+    A case created with a team already set keeps it and only gets an assignee by that
+    team's strategy. Otherwise the first matching rule sets team, priority and tags, and
+    the team's strategy (or the rule's) picks the assignee. Changes go through the case
+    services with the rule as actor, so each leaves its own event.
     """
-    return []
+    original, case = case, _fresh(case)
+    if trigger == "created" and case.team_id is not None:
+        if case.team.assignment_strategy == Strategy.MANUAL or case.assignee_id is not None:
+            return []  # raised for a team that assigns by hand: nothing to decide
+        plan = Plan(rule=None, team=case.team, kept_team=True,
+                    note=f"The case was raised for {case.team} directly; routing rules were not applied.")
+        label = f"{case.team} assignment"
+    else:
+        plan = routing_plan(facts=case_facts(case), current_team=case.team)
+        label = plan.rule.name if plan.rule else "routing"
+    rule_actor = Actor.rule(label)
+    team_changes = plan.team is not None and plan.team.pk != case.team_id
+    needs_owner = plan.team is not None and (team_changes or case.assignee_id is None)
+    if needs_owner:
+        strategy = (plan.rule.actions.get("strategy") if plan.rule else None) or None
+        plan.choice = assignment_choose(team=plan.team, case=case, strategy=strategy)
+    elif plan.team is not None:
+        plan.note = plan.note or f"The case stays with {case.assignee} in {plan.team}."
+    events = [case_event_record(case=case, kind=EventKind.ROUTING, actor=rule_actor,
+                                reason=_summary(plan, trigger),
+                                before={"team": case.team_id, "assignee": case.assignee_id, "priority": case.priority},
+                                after={"team": plan.team.pk if plan.team else None}, data={"trigger": trigger, **plan.as_data()})]
+    try:
+        with transaction.atomic():
+            _apply(case, plan, rule_actor, needs_owner)
+    except DomainError as exc:
+        events.append(case_event_record(
+            case=case, kind=EventKind.ROUTING, actor=rule_actor,
+            reason=f"The actions of {label} failed ({exc.message}); the case stays in the default queue.",
+            data={"trigger": trigger, "rule": label, "error": exc.message, "failed": True}))
+    original.refresh_from_db()
+    return events
+
+
+def _apply(case, plan: Plan, actor: Actor, needs_owner: bool) -> None:
+    from tickets.services.cases import case_assign, case_update
+    from workflows.services.notifications import notify
+
+    changes: dict[str, Any] = {}
+    if plan.priority:
+        changes["priority"] = plan.priority
+    if plan.add_tags:
+        changes["tags"] = sorted(set(case.tags.values_list("name", flat=True)) | set(plan.add_tags))
+    if changes:
+        case_update(case=case, actor=actor, changes=changes, reason="Set by routing rule.")
+    if needs_owner:
+        # On a new team the old owner does not follow the case: None sends it to the queue.
+        assignee = plan.choice.user if plan.choice else None
+        case_assign(case=case, assignee=assignee, team=plan.team, actor=actor,
+                    reason=plan.choice.reason if plan.choice else "", data={"routing": True, **(plan.choice.as_data() if plan.choice else {})})
+        if assignee is not None:
+            notify(recipients=[assignee], kind="assigned", title=f"Assigned to you: {case.subject}", case=case,
+                   body=plan.choice.reason)
+
+
+def _summary(plan: Plan, trigger: str) -> str:
+    where = f"to {plan.team}" if plan.team else "to the triage queue"
+    who = ""
+    if plan.choice is not None:
+        who = f" {plan.choice.reason}"
+    if plan.kept_team:
+        return f"{plan.note}{who}"
+    if plan.rule is None:
+        return plan.note
+    held = "; ".join(f"{c['field']} {c['op']} {c['value']!r}" for c in plan.held) or "no conditions"
+    return f"Rule {plan.rule.name!r} matched on {trigger} ({held}): {where}.{who}"
+
+
+def _fresh(case):
+    from tickets.models import Case
+
+    return Case.objects.select_related("category", "product", "organization", "requester", "team", "assignee").get(pk=case.pk)

@@ -1,0 +1,79 @@
+"""Reference data and the signed-in person: what clients need to fill in and show a case."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import permissions, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tickets import selectors
+from tickets.api import serializers as s
+from tickets.models import Category, Organization, Product, Tag
+
+
+class IsStaffMember(permissions.BasePermission):
+    """Only people who work cases or tasks; customers get 403 (lists are not secret per item)."""
+
+    message = "Only staff can read this."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff_member)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Organizations (a customer sees only their own)"),
+    retrieve=extend_schema(summary="An organization"),
+)
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Organization.objects.prefetch_related("entitled_products")
+    serializer_class = s.OrganizationSerializer
+    pagination_class = None
+    filterset_fields = ["tier", "parent"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if getattr(user, "is_staff_member", False):
+            return self.queryset
+        organization_id = getattr(user, "organization_id", None)
+        return self.queryset.filter(pk=organization_id) if organization_id else self.queryset.none()
+
+
+@extend_schema_view(list=extend_schema(summary="Products"), retrieve=extend_schema(summary="A product"))
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Product.objects.all()
+    serializer_class = s.ProductSerializer
+    pagination_class = None
+
+
+@extend_schema_view(list=extend_schema(summary="The category tree, flat (follow `parent`)"),
+                    retrieve=extend_schema(summary="A category"))
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Category.objects.all()
+    serializer_class = s.CategorySerializer
+    pagination_class = None
+
+
+@extend_schema_view(list=extend_schema(summary="Tags in use (staff only)"), retrieve=extend_schema(summary="A tag"))
+class TagViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Tag.objects.all()
+    serializer_class = s.TagSerializer
+    permission_classes = [IsStaffMember]
+    ordering = ["name"]
+
+
+@extend_schema_view(list=extend_schema(summary="Active teams (staff only)"), retrieve=extend_schema(summary="A team"))
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.TeamSerializer
+    permission_classes = [IsStaffMember]
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.teams_for_reference()
+
+
+class MeView(APIView):
+    @extend_schema(summary="The signed-in person, their role, organization and teams", responses={200: s.MeSerializer})
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)

@@ -1,0 +1,52 @@
+"""`python manage.py seed_demo`: load the demo data of every app, idempotently.
+
+Each app keeps its own demo in `<app>/demo.py` with a `seed(stdout)` function; this
+command calls the ones that exist in a fixed order, then makes the demo cases last so
+they meet every app's configuration (teams, SLA policies, routing rules) on the way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+from django.core.management.base import BaseCommand
+
+DEMO_MODULES = [
+    "tickets.demo",
+    "workflows.demo",
+    "workflows.demo_routing",
+    "workflows.demo_forms",
+    "workflows.demo_tasks",
+    "sla.demo",
+    "knowledge.demo",
+    "feedback.demo",
+]
+
+
+def demo_module(name: str):
+    """Import an app's demo module, or return None when the app has none (yet)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise  # the module exists but something it imports does not: a real error
+        return None
+
+
+class Command(BaseCommand):
+    help = "Load demo organizations, teams, people and cases (safe to run again: it only adds what is missing)."
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        for name in DEMO_MODULES:
+            module = demo_module(name)
+            if module is not None:
+                module.seed(self.stdout)
+        from tickets.demo import DEMO_PASSWORD, demo_logins, seed_cases
+
+        seed_cases(self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.perf_counter() - started:.1f}s."))
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        for username, what in demo_logins():
+            self.stdout.write(f"  {username:<18} {what}")

@@ -1,0 +1,62 @@
+"""The facts rules are matched against, read from a case or from a draft of one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _category_path(category) -> list[str]:
+    return [c.slug for c in category.ancestors_and_self()] if category is not None else []
+
+
+def _facts(*, subject, description, category, product, priority, channel, organization, requester,
+           custom_fields, tags) -> dict[str, Any]:
+    custom = dict(custom_fields or {})
+    email = (getattr(requester, "email", "") or "").lower()
+    return {
+        "category": _category_path(category),
+        "product": product.slug if product is not None else None,
+        "priority": priority,
+        "channel": channel,
+        "organization": organization.name if organization is not None else None,
+        "organization_tier": organization.tier if organization is not None else None,
+        "customer": email or None,
+        "customer_domain": email.partition("@")[2] or None,
+        "subject": subject or "",
+        "body": description or "",
+        "text": f"{subject or ''}\n{description or ''}",
+        "tags": list(tags or ()),
+        "custom": custom,
+        # Request-form answers travel in the case's custom fields as "form.<question>".
+        "form": {k[5:]: v for k, v in custom.items() if k.startswith("form.")},
+    }
+
+
+def case_facts(case, *, event=None) -> dict[str, Any]:
+    """Return the facts about a saved case (and, for automation, the event that triggered it)."""
+    facts = _facts(
+        subject=case.subject, description=case.description, category=case.category, product=case.product,
+        priority=case.priority, channel=case.channel, organization=case.organization, requester=case.requester,
+        custom_fields=case.custom_fields, tags=case.tags.values_list("name", flat=True) if case.pk else (),
+    )
+    facts.update({
+        "state": case.state,
+        "team": case.team.slug if case.team_id else None,
+        "assignee": case.assignee.username if case.assignee_id else None,
+        "escalation_level": case.escalation_level,
+        "reopen_count": case.reopen_count,
+    })
+    if event is not None:
+        facts["event"] = {"kind": event.kind, **{k: v for k, v in (event.data or {}).items() if not isinstance(v, dict)},
+                          **{f"after.{k}": v for k, v in (event.after or {}).items() if not isinstance(v, dict)}}
+    return facts
+
+
+def draft_facts(*, subject: str = "", description: str = "", category=None, product=None, priority: str = "P3",
+                channel: str = "web", organization=None, requester=None, custom_fields=None, tags=()) -> dict[str, Any]:
+    """Return the facts for a case that has not been created (the dry run)."""
+    if organization is None and requester is not None:
+        organization = requester.organization
+    return _facts(subject=subject, description=description, category=category, product=product, priority=priority,
+                  channel=channel, organization=organization, requester=requester, custom_fields=custom_fields,
+                  tags=tags)
