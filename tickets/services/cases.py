@@ -63,6 +63,8 @@ PARAMETERISED = {"assign", "unassign", "merge"}
 
 EDITABLE_FIELDS = ("subject", "description", "priority", "category", "product", "organization", "tags", "custom_fields")
 MAX_CUSTOM_FIELDS = 50
+# Custom fields that hold an object rather than a plain value.
+STRUCTURED_CUSTOM_FIELDS = frozenset({"form"})
 MAX_TAGS = 20
 
 
@@ -514,11 +516,11 @@ def _custom_fields(value) -> dict:
     for key, item in value.items():
         if not isinstance(key, str) or not key or len(key) > 64:
             raise InvalidInput("Bad custom field name.", fields={"custom_fields": [f"Bad name: {key!r}."]})
-        if isinstance(item, (dict, list)):
-            # Structured values (a request form's answers) are kept as JSON, bounded in size.
+        if key in STRUCTURED_CUSTOM_FIELDS and isinstance(item, dict):
+            # A request form's answers keep their shape (workflows.services.forms), bounded in size.
             if len(json.dumps(item, default=str)) > 20_000:
                 raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
-        elif not isinstance(item, (str, int, float, bool, type(None))) or len(str(item)) > 2000:
+        elif not isinstance(item, (str, int, float, bool, type(None), list)) or len(str(item)) > 2000:
             raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
     return value
 
