@@ -117,6 +117,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The live boards' own layer (docs/live.md): with Redis, pub/sub carries each board
+# message once per ASGI process instead of once per socket; without, it is in-memory
+# and helpdesk.live.relay carries events from the worker and beat processes.
+CHANNEL_LAYERS["live"] = (
+    {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL], "prefix": "live"}}
+    if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+)
+
 # --- Celery ---------------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
