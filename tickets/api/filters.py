@@ -51,10 +51,6 @@ class CaseFilter(django_filters.FilterSet):
         for filter_ in self.filters.values():
             filter_.model = queryset.model
             filter_.parent = self
-            if filter_.method is not None:
-                # The copied FilterMethod still points at the class-level filter (whose
-                # parent is unset); setting `method` again binds it to this copy.
-                filter_.method = filter_.method
 
     def filter_tags(self, qs, name, value):
         for tag in {t.strip().lower() for t in value.split(",") if t.strip()}:
