@@ -36,11 +36,11 @@ class Board:
     def missed_ids(self, after_id: int, limit: int) -> list[int]:
         raise NotImplementedError
 
-    def accepts(self, message: dict) -> dict | None:
-        """Return what the client gets for a group message, or None when it is not for this user."""
+    def accepts(self, message: dict) -> str | None:
+        """Return which rendering of a group message ("staff", "public") the client gets, or None."""
         return self._staff_view(message)
 
-    def _staff_view(self, message: dict) -> dict | None:
+    def _staff_view(self, message: dict) -> str | None:
         # The same rules as tickets.selectors.events_visible_to, decided from the message.
         user = self.user
         works_case = (
@@ -53,7 +53,7 @@ class Board:
         visibility = message["visibility"]
         if not works_case and visibility == Visibility.RESTRICTED and message.get("author_team") not in self.my_teams:
             return None
-        return message["staff"]
+        return "staff"
 
 
 class TeamBoard(Board):
@@ -131,9 +131,9 @@ class PortalCaseBoard(Board):
         return _ids(events_visible_to(self.user, self.case, after_id=after_id), limit)
 
     def accepts(self, message):
-        if message.get("visibility") != Visibility.PUBLIC:
+        if message.get("visibility") != Visibility.PUBLIC or "public" not in message:
             return None
-        return message.get("public")
+        return "public"
 
 
 BOARDS = ("team", "sla", "department", "case", "portal_case")
@@ -177,9 +177,10 @@ def resync(board: Board, after_id: int) -> tuple[str, list[dict]]:
         return "reload", []
     payloads = []
     for event in events_load(ids):
-        view = board.accepts(event_message(event))
+        message = event_message(event)
+        view = board.accepts(message)
         if view is not None:
-            payloads.append(view)
+            payloads.append(message[view])
     return "replay", payloads
 
 

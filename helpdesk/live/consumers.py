@@ -21,7 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import boards
+from . import boards, groups
 from .publish import live_mode
 from .relay import ensure_started, latest_event_id
 
@@ -38,6 +38,8 @@ PRESENCE_TTL = 75
 
 class LiveConsumer(AsyncWebsocketConsumer):
     """A board subscription: authorizes, joins its groups, replays what was missed, forwards."""
+
+    channel_layer_alias = groups.LAYER
 
     async def connect(self):
         self.board: boards.Board | None = None
@@ -164,13 +166,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def live_event(self, message):
         if self.board is None:
             return
-        payload = self.board.accepts(message)
-        if payload is None:
+        view = self.board.accepts(message)
+        if view is None:
             return
         if self.resyncing:
-            self.held.append(payload)
+            self.held.append(message[view])
             return
-        await self._send({"type": "event", "id": payload["event"]["id"], **payload})
+        await self.send(text_data=message[f"{view}_frame"])
 
     async def presence_update(self, message):
         if self.board is None or not self.board.presence:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The alias in settings.CHANNEL_LAYERS the boards use (see settings for why it is separate).
+LAYER = "live"
+
 # Event kinds the manager SLA board reacts to; the rest of a team's traffic is not its business.
 SLA_BOARD_KINDS = frozenset({"sla", "created", "transition", "assignment", "handover", "escalation", "routing"})
 

@@ -8,6 +8,7 @@ so a customer socket can only ever forward something that is public.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from tickets.api.serializers import CaseEventSerializer, CaseSerializer
@@ -52,6 +53,11 @@ def event_message(event: CaseEvent) -> dict:
         public_case["state_label"] = case.customer_state_label
         public_case["state"] = case.state
         message["public"] = {"event": _plain(CaseEventSerializer(event).data), "case": _plain(public_case)}
+    # Encoded once here rather than once per socket: a team's event reaches every member.
+    for view in ("staff", "public"):
+        if view in message:
+            message[f"{view}_frame"] = json.dumps({"type": "event", "id": event.pk, **message[view]},
+                                                  separators=(",", ":"))
     return message
 
 

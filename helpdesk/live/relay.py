@@ -25,6 +25,8 @@ from django.conf import settings
 
 from tickets.models import CaseEvent
 
+from . import groups
+
 log = logging.getLogger(__name__)
 
 BATCH = 500
@@ -71,7 +73,7 @@ class Relay:
         if self.last_id is None:
             self.last_id = await database_sync_to_async(latest_event_id)()
             return 0
-        layer = get_channel_layer()
+        layer = get_channel_layer(groups.LAYER)
         sent = 0
         while True:
             messages, ids = await database_sync_to_async(self._read)()

@@ -57,24 +57,30 @@ def team_snapshot(team) -> dict:
 
 
 def _nearest_dues(team, cases) -> tuple[dict[int, str], list[str]]:
-    """Return {case id: ISO due time of its nearest running SLA target} from the SLA selectors."""
+    """Return {case id: ISO due time of its nearest running SLA target} from the SLA selectors.
+
+    One `at_risk` query covers the team's running clocks (soonest first); `case_clocks`
+    fills in, per card, what that list did not reach.
+    """
     now = clock.now()
-    dues: dict[int, str] = {}
+    by_reference = {c.reference: c.pk for c in cases}
+    dues: dict[int, datetime] = {}
     at_risk = _selector("sla.selectors.reports", "at_risk")
     if at_risk is not None:
         for row in at_risk(teams=[team], now=now, limit=MAX_CARDS):
-            case_id, due = _row_case_id(row), _due(row)
+            case_id, due = by_reference.get(row.get("case")), _due(row)
             if case_id is not None and due is not None:
                 dues[case_id] = min(dues.get(case_id, due), due)
     case_clocks = _selector("sla.selectors.clocks", "case_clocks")
-    if case_clocks is not None:
+    if case_clocks is not None and (at_risk is None or len(dues) >= MAX_CARDS):
         for case in cases[:MAX_CLOCK_LOOKUPS]:
             if case.pk in dues:
                 continue
-            running = [d for d in (_due(c) for c in case_clocks(case) if _running(c)) if d is not None]
+            running = [d for d in (_due(c) for c in case_clocks(case) if c.get("state") == "running") if d]
             if running:
                 dues[case.pk] = min(running)
-    missing = [n for n, f in (("sla.selectors.reports.at_risk", at_risk), ("sla.selectors.clocks.case_clocks", case_clocks)) if f is None]
+    missing = [n for n, f in (("sla.selectors.reports.at_risk", at_risk),
+                              ("sla.selectors.clocks.case_clocks", case_clocks)) if f is None]
     return {k: v.isoformat() for k, v in dues.items()}, missing
 
 
@@ -112,10 +118,10 @@ def sla_snapshot(teams) -> dict:
             for t in teams
         ],
         "compliance": {
-            "today": _plain(_jsonable(compliance(teams=teams, since=day_start, until=now))) if compliance else None,
-            "week": _plain(_jsonable(compliance(teams=teams, since=week_start, until=now))) if compliance else None,
+            "today": _compliance_rows(compliance, teams, day_start, now) if compliance else None,
+            "week": _compliance_rows(compliance, teams, week_start, now) if compliance else None,
         },
-        "at_risk": _plain(_jsonable(at_risk(teams=teams, now=now, limit=50))) if at_risk else None,
+        "at_risk": [_at_risk_row(r) for r in at_risk(teams=teams, now=now, limit=50)] if at_risk else None,
         "breaches": [_plain(CaseEventSerializer(e).data) for e in breaches],
         "missing": missing,
     }
@@ -149,27 +155,31 @@ def _jsonable(value):
     return value
 
 
-def _row_case_id(row) -> int | None:
-    case = row.get("case") if isinstance(row, dict) else None
-    if isinstance(case, dict):
-        case = case.get("id")
-    elif hasattr(case, "pk"):
-        case = case.pk
-    value = row.get("case_id", case) if isinstance(row, dict) else None
-    return value if isinstance(value, int) else None
+def _compliance_rows(compliance, teams, since, until) -> list[dict]:
+    """Return compliance per team and priority as the board shows it (percent met)."""
+    rows = compliance(teams=teams, since=since, until=until, group_by=("team", "priority"))
+    return [{
+        "team": r.get("team_name"), "priority": r.get("priority"), "met": r.get("met"), "breached": r.get("breached"),
+        "compliance_pct": round(100 * r["compliance"], 1) if r.get("compliance") is not None else None,
+    } for r in rows]
+
+
+def _at_risk_row(row: dict) -> dict:
+    return _plain(_jsonable({
+        "case": row.get("case"), "subject": row.get("subject"), "team": row.get("team"),
+        "priority": row.get("case_priority"), "target": row.get("label") or row.get("target"),
+        "assignee": row.get("assignee"), "due_at": row.get("due_at"),
+        "remaining_seconds": row.get("remaining_seconds"), "used_percent": row.get("used_percent"),
+    }))
 
 
 def _due(row) -> datetime | None:
     if not isinstance(row, dict):
         return None
-    value = row.get("due", row.get("due_at"))
+    value = row.get("due_at")
     if isinstance(value, str):
         value = parse_datetime(value)
     return value if isinstance(value, datetime) else None
-
-
-def _running(row) -> bool:
-    return isinstance(row, dict) and row.get("state") in (None, "running", "warning", "started", "resumed")
 
 
 def _iso(value) -> str | None:

@@ -94,12 +94,6 @@
     return String(v);
   }
 
-  function pctKey(row) {
-    return ["compliance_pct", "compliance", "pct", "percent", "met_pct"].filter(function (k) {
-      return typeof row[k] === "number";
-    })[0];
-  }
-
   function slaBoard(root) {
     var chart = null;
     function section(name) { return root.querySelector('[data-section="' + name + '"]'); }
@@ -107,8 +101,9 @@
 
     function drawChart(rows) {
       var canvas = root.querySelector("canvas[data-chart]");
-      if (!canvas || !window.Chart || !rows || !rows.length || !pctKey(rows[0])) return;
-      var key = pctKey(rows[0]);
+      rows = (rows || []).filter(function (r) { return typeof r.compliance_pct === "number"; });
+      if (!canvas || !window.Chart || !rows.length) return;
+      var key = "compliance_pct";
       var labels = rows.map(function (r) { return show(r.team) + " " + show(r.priority); });
       var values = rows.map(function (r) { return r[key]; });
       if (chart) { chart.data.labels = labels; chart.data.datasets[0].data = values; chart.update("none"); return; }
@@ -126,13 +121,14 @@
       fill("today", table(data.compliance.today));
       fill("week", table(data.compliance.week));
       drawChart(data.compliance.today);
-      fill("at-risk", el("ol", {}, (data.at_risk || []).map(function (r) {
-        var due = r.due || r.due_at;
+      fill("at-risk", data.at_risk && data.at_risk.length ? el("ol", { className: "at-risk" }, data.at_risk.map(function (r) {
         return el("li", { "data-case-card": "" }, [
-          el("strong", { text: show(r.reference || r.case) + " " }), el("span", { text: show(r.target) + " " }),
-          due ? el("time", { "data-due": due, datetime: due }) : null,
+          el("strong", { text: r.case + " " }), el("span", { className: "prio", text: show(r.priority) }),
+          el("span", { text: show(r.team) + " · " + show(r.target) + " · " + show(r.assignee || "unassigned") + " " }),
+          r.due_at ? el("time", { "data-due": r.due_at, datetime: r.due_at }) : null,
+          el("p", { className: "subject", text: show(r.subject) }),
         ]);
-      })));
+      })) : el("p", { className: "empty", text: "No running SLA clocks." }));
       fill("breaches", el("ul", {}, data.breaches.map(breachItem)));
       fill("shifts", table(data.teams.map(function (t) {
         return { team: t.name, time_zone: t.time_zone, on_shift: t.on_shift ? t.on_shift.join(", ") : "",
@@ -161,13 +157,8 @@
 
   /* --- department board: tasks by route stage, time in stage ------------------------ */
   function stagesOf(board) {
-    if (!board) return [];
-    if (Array.isArray(board.stages)) {
-      return board.stages.map(function (s) { return { name: s.name || s.stage || s.label, tasks: s.tasks || [] }; });
-    }
-    var source = board.stages || board;
-    return Object.keys(source).filter(function (k) { return Array.isArray(source[k]); })
-      .map(function (k) { return { name: k, tasks: source[k] }; });
+    // workflows.selectors.tasks.department_board: {"columns": [{"stage", "tasks": [...]}]}
+    return board && Array.isArray(board.columns) ? board.columns : [];
   }
 
   function departmentBoard(root) {
@@ -177,17 +168,17 @@
       missing.hidden = !data.missing.length;
       missing.textContent = data.missing.length ? "Not installed yet: " + data.missing.join(", ") : "";
       columns.textContent = "";
+      var loadedAt = Date.now();
       stagesOf(data.board).forEach(function (stage) {
         columns.appendChild(el("section", { className: "column" }, [
-          el("h2", { text: show(stage.name) + " " + stage.tasks.length }),
+          el("h2", {}, [el("span", { text: show(stage.stage) + " " }), el("span", { className: "count", text: String(stage.tasks.length) })]),
           el("div", { className: "cards" }, stage.tasks.map(function (t) {
-            var since = t.stage_entered_at || t.entered_stage_at || t.since;
-            var secs = t.time_in_stage_seconds != null ? t.time_in_stage_seconds : t.time_in_stage;
-            return el("article", { className: "card" }, [
-              el("strong", { text: show(t.case_reference || t.reference || t.case) + " " }),
-              el("p", { className: "subject", text: show(t.title) }),
-              since ? el("p", {}, [el("span", { text: "in stage " }), el("time", { "data-since": since })])
-                : (secs != null ? el("p", { text: "in stage " + L.formatLeft(secs) }) : null),
+            var since = new Date(loadedAt - t.in_stage_seconds * 1000).toISOString();
+            return el("article", { className: "card" + (t.overdue ? " breached" : ""), "data-task": t.id }, [
+              el("strong", { text: t.reference + " " }), el("span", { className: "prio", text: t.case }),
+              el("p", { className: "subject", text: t.title }),
+              el("p", { className: "who", text: t.assignee ? t.assignee.name : "not taken yet" }),
+              el("p", { className: "due" }, [el("span", { text: "in stage " }), el("time", { "data-since": since })]),
             ]);
           })),
         ]));

@@ -18,7 +18,8 @@ def live(settings, transactional_db):
 
     Consumers query from worker threads, so the data must be committed: transactional_db.
     """
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    memory = {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    settings.CHANNEL_LAYERS = {"default": memory, "live": memory}
     settings.HELPDESK_LIVE = {**settings.HELPDESK_LIVE, "MODE": "relay", "RELAY_INTERVAL": 0.05}
     return settings
 

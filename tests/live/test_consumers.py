@@ -278,26 +278,20 @@ def test_typing_is_only_for_case_pages(agent, support_team):
     run(scenario)
 
 
-def test_department_board_gets_task_events_of_its_department(finance_member, finance_team, team_case, agent):
-    """Task events carry their department; the board of that department hears them."""
-    from helpdesk.eventlog import Actor
-    from helpdesk.bus import publish_on_commit
-    from tickets.services.events import case_event_record
-
-    def record_task_event():
-        from django.db import transaction
-
-        with transaction.atomic():
-            event = case_event_record(case=team_case, kind="task", actor=Actor.of(agent),
-                                      data={"type": "created", "department": finance_team.pk})
-            publish_on_commit([event.pk])
-        return event
+def test_department_board_gets_task_events_of_its_department(finance_member, finance_team, team_case, agent,
+                                                              l2_team):
+    """A task routed to finance reaches the finance board; a task for another department does not."""
+    from workflows.services.tasks import task_create
 
     async def scenario():
         board, _ = await subscribe(finance_member, "department", finance_team.slug)
-        event = await database_sync_to_async(record_task_event)()
+        await database_sync_to_async(task_create)(case=team_case, department=l2_team, title="Not ours", actor=agent)
+        task = await database_sync_to_async(task_create)(case=team_case, department=finance_team,
+                                                         title="Check the refund", actor=agent)
         frames = await frames_until(board, lambda f: f.get("type") == "event")
-        assert frames[-1]["id"] == event.pk
+        assert frames[-1]["event"]["kind"] == "task" and frames[-1]["event"]["data"]["department"] == finance_team.pk
+        assert frames[-1]["event"]["data"]["task"] == task.pk
+        assert await nothing_more(board) == []
         await board.disconnect()
 
     run(scenario)

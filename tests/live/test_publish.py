@@ -49,16 +49,16 @@ def test_nothing_is_published_when_the_transaction_rolls_back(db, team_case, age
 
 def test_mode_follows_the_channel_layer(settings):
     settings.HELPDESK_LIVE = {**settings.HELPDESK_LIVE, "MODE": "auto"}
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"live": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     assert publish.live_mode() == "relay"
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"live": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}}
     assert publish.live_mode() == "direct"
 
 
 def test_direct_publication_through_redis(needs_redis, settings, transactional_db, team_case, agent, support_team):
     """With Redis the committing process sends to the groups itself; no relay runs."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": "test-live"}}}
+    settings.CHANNEL_LAYERS = {"live": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                        "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": "test-live"}}}
     settings.HELPDESK_LIVE = {**settings.HELPDESK_LIVE, "MODE": "direct"}
 
     async def scenario():

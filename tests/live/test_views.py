@@ -67,11 +67,17 @@ def test_sla_board_lists_todays_breaches_from_the_event_log(signed_in, manager, 
     assert [b["case_reference"] for b in data["breaches"]] == [case.reference]
 
 
-def test_department_board(signed_in, finance_member, finance_team, agent):
+def test_department_board(signed_in, finance_member, finance_team, agent, support_team, customer):
+    from workflows.services.tasks import task_create
+
+    case = case_create(requester=customer, subject="Refund twice", team=support_team, actor=customer)
+    task_create(case=case, department=finance_team, title="Check the double refund", actor=agent)
     client = signed_in(finance_member)
     assert client.get(f"/desk/boards/department/{finance_team.slug}/").status_code == 200
     data = client.get(f"/desk/boards/department/{finance_team.slug}/data/").json()
-    assert data["department"]["slug"] == finance_team.slug
+    assert data["department"]["slug"] == finance_team.slug and data["missing"] == []
+    [column] = data["board"]["columns"]
+    assert [(t["title"], t["case"]) for t in column["tasks"]] == [("Check the double refund", case.reference)]
     assert signed_in(agent).get(f"/desk/boards/department/{finance_team.slug}/").status_code == 404
 
 
@@ -79,28 +85,34 @@ def test_a_support_team_has_no_department_board(signed_in, admin_user, support_t
     assert signed_in(admin_user).get(f"/desk/boards/department/{support_team.slug}/").status_code == 404
 
 
-def test_snapshots_use_the_sla_selectors_when_installed(signed_in, manager, support_team, customer, monkeypatch):
-    """Until the SLA app lands the board names what is missing; once it does, its figures show."""
-    import sys
-    import types
+def test_boards_show_the_sla_engine_figures(signed_in, manager, support_team, customer):
+    """Due times on the team board; compliance, at-risk and breaches on the SLA board."""
     from datetime import timedelta
 
-    from helpdesk import clock
+    import time_machine
 
-    case = case_create(requester=customer, subject="Due soon", team=support_team, actor=customer)
-    due = clock.now() + timedelta(minutes=20)
-    reports = types.ModuleType("sla.selectors.reports")
-    reports.at_risk = lambda *, teams, now, limit=50: [{"case_id": case.pk, "reference": case.reference,
-                                                         "target": "resolution", "due": due}]
-    reports.compliance = lambda *, teams, since, until: [{"team": "Support L1", "priority": "P3", "compliance_pct": 97.5}]
-    monkeypatch.setitem(sys.modules, "sla.selectors.reports", reports)
+    from helpdesk import clock
+    from sla.models import TargetKind
+    from sla.services.policies import calendar_define, policy_define
+    from sla.services.sweeps import clocks_sweep
+
+    calendar = calendar_define(name="24x7", always=True)
+    policy_define(name="Standard", is_default=True, targets=[("P3", TargetKind.FIRST_RESPONSE, 60, calendar)])
+    with time_machine.travel(clock.now() - timedelta(hours=2)):
+        late = case_create(requester=customer, subject="Nobody answered", team=support_team, actor=customer)
+    fresh = case_create(requester=customer, subject="Just in", team=support_team, actor=customer)
+    clocks_sweep()
     client = signed_in(manager)
-    team_data = client.get(f"/desk/boards/team/{support_team.slug}/data/").json()
-    assert team_data["cases"][0]["sla_due"] == due.isoformat()
-    sla_data = client.get("/desk/boards/sla/data/").json()
-    assert sla_data["compliance"]["today"][0]["compliance_pct"] == 97.5
-    assert sla_data["at_risk"][0]["reference"] == case.reference
-    assert "sla.selectors.reports.at_risk" not in sla_data["missing"]
+    cards = {c["reference"]: c for c in client.get(f"/desk/boards/team/{support_team.slug}/data/").json()["cases"]}
+    assert cards[fresh.reference]["sla_due"] == fresh.sla_clocks.get().due_at.isoformat()
+    assert cards[late.reference]["sla_due"] is None  # its only clock has breached: nothing left to count down
+    data = client.get("/desk/boards/sla/data/").json()
+    assert data["missing"] == []
+    assert [(r["team"], r["priority"], r["breached"], r["compliance_pct"]) for r in data["compliance"]["today"]] == [
+        ("Support L1", "P3", 1, 0.0)]
+    assert [r["case"] for r in data["at_risk"]] == [fresh.reference]
+    assert [b["case_reference"] for b in data["breaches"]] == [late.reference]
+    assert {t["slug"]: t["on_shift"] for t in data["teams"]}[support_team.slug] == [manager.get_full_name()]
 
 
 def test_inactive_team_board_is_404(signed_in, agent):

@@ -163,7 +163,8 @@ def case_create(
             subject=subject,
             description=description,
             requester=requester,
-            organization=organization if organization is not None else requester.organization,
+            # The id, not `requester.organization`: no query to load a row only its id is needed from.
+            organization_id=organization.pk if organization is not None else requester.organization_id,
             product=product,
             category=category,
             priority=priority or Priority.P3,
@@ -174,7 +175,8 @@ def case_create(
             updated_at=now,
         )
         if tag_names:
-            case.tags.set(_tags(tag_names))
+            # add(), not set(): a new case has no tags to compare with, so one INSERT is enough.
+            case.tags.add(*_tags(tag_names))
         events = [
             case_event_record(
                 case=case, kind=EventKind.CREATED, actor=actor, visibility=Visibility.PUBLIC,
