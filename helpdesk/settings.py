@@ -110,6 +110,8 @@ else:
         "data_folder_in": str(DATA_DIR / "broker" / "out"),
         "data_folder_out": str(DATA_DIR / "broker" / "out"),
         "processed_folder": str(DATA_DIR / "broker" / "processed"),
+        # Fanout bindings (the worker's control mailbox); kombu's default is ./control.
+        "control_folder": str(DATA_DIR / "broker" / "control"),
         "store_processed": False,
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -135,6 +137,11 @@ CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The one beat schedule of the project: every sweep is listed here and nowhere else.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Beat's pulse: a worker records it and /healthz shows how long ago it last ran.
+CELERY_BEAT_SCHEDULE["helpdesk-heartbeat"] = {
+    "task": "helpdesk.heartbeat", "schedule": env.float("HELPDESK_HEARTBEAT_SECONDS", default=30.0),
+    "kwargs": {"source": "beat"},
+}
 
 # --- Auth, i18n, static ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -286,3 +293,4 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ProblemStatusEnum": "workflows.models.problems.ProblemStatus",
     "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UserRoleEnum"] = "tickets.models.people.Role"
