@@ -64,10 +64,20 @@ def _channel_layer() -> dict:
         return {"ok": False, "backend": backend, "error": str(exc)[:200] or type(exc).__name__}
 
 
+def _heartbeat() -> dict | None:
+    """Tell when beat's and the web's last heartbeats ran on a worker (informative, never 503)."""
+    try:
+        from helpdesk.tasks import heartbeat_status
+
+        return heartbeat_status()
+    except Exception:  # the database check above already reports a broken database
+        return None
+
+
 def healthz(request):
     """Answer 200 when every dependency answers, 503 naming the one that does not."""
     started = time.perf_counter()
     checks = {"database": _database(), "broker": _broker(), "channel_layer": _channel_layer()}
     healthy = all(c["ok"] for c in checks.values())
-    body = {"status": "ok" if healthy else "degraded", **checks, "took_ms": round((time.perf_counter() - started) * 1000, 1)}
+    body = {"status": "ok" if healthy else "degraded", **checks, "heartbeat": _heartbeat(), "took_ms": round((time.perf_counter() - started) * 1000, 1)}
     return JsonResponse(body, status=200 if healthy else 503)

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from helpdesk.api.auth import TokenView
 from helpdesk.health import healthz
+from tickets.views import urls as pages
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -20,14 +21,18 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include(pages.account_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("desk/", include(pages.desk_patterns)),
+    path("portal/", include(pages.portal_patterns)),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("sla/", include("sla.pages")),
     path("desk/", include("workflows.pages_tasks")),
     path("desk/", include("feedback.pages")),
-    path("", include("helpdesk.pages")),
+    path("desk/boards/", include("helpdesk.live.urls")),
+    path("", include(pages.page_patterns)),
 ]
 
 if settings.DEBUG:

@@ -3,7 +3,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from tickets.models import Attachment, Case, CaseEvent, Category, Comment, Organization, Product, Tag, User
+from tickets.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    Comment,
+    Macro,
+    Organization,
+    Product,
+    SavedView,
+    Tag,
+    User,
+)
 
 
 @admin.register(User)
@@ -118,3 +130,30 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["filename", "case", "content_type", "size", "uploaded_by", "created_at"]
     search_fields = ["filename"]
     readonly_fields = ["case", "comment", "file", "filename", "content_type", "size", "uploaded_by", "created_at"]
+
+
+class ManagersOnlyAdmin(admin.ModelAdmin):
+    """Managers (and admins) keep these; agents use them but cannot change them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_manager_role
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_manager_role
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
+@admin.register(Macro)
+class MacroAdmin(ManagersOnlyAdmin):
+    list_display = ["name", "public", "set_priority", "set_category", "transition", "team", "is_active"]
+    list_filter = ["is_active", "public", "team"]
+    search_fields = ["name", "body"]
+    autocomplete_fields = ["set_category", "team"]
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "queue", "query", "created_at"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner"]

@@ -15,6 +15,8 @@ from workflows.models import (
     Membership,
     Notification,
     NotificationPreference,
+    RequestForm,
+    RequestFormField,
     RoutingRule,
     Skill,
     Team,
@@ -33,8 +35,9 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "tier", "time_zone", "lead", "assignment_strategy", "default_capacity", "is_active"]
-    list_filter = ["kind", "is_active", "assignment_strategy", "time_zone"]
+    list_display = ["name", "kind", "tier", "time_zone", "lead", "assignment_strategy", "assign_on_arrival",
+                    "default_capacity", "is_active"]
+    list_filter = ["kind", "is_active", "assignment_strategy", "assign_on_arrival", "time_zone"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
@@ -154,3 +157,31 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 from workflows import admin_tasks  # noqa: E402,F401  tasks, routes and problems
+
+
+class RequestFormFieldInline(admin.TabularInline):
+    model = RequestFormField
+    extra = 1
+    fields = ["order", "label", "name", "type", "required", "choices", "regex", "regex_message", "help_text"]
+    prepopulated_fields = {"name": ["label"]}
+
+
+@admin.register(RequestForm)
+class RequestFormAdmin(admin.ModelAdmin):
+    """The self-service catalog: managers define forms and the team that fulfils each."""
+
+    list_display = ["title", "team", "priority", "bypass_customer_service", "is_active", "order"]
+    list_filter = ["is_active", "team", "bypass_customer_service"]
+    list_editable = ["is_active", "order"]
+    search_fields = ["title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["team", "category"]
+    inlines = [RequestFormFieldInline]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_manager_role
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_manager_role
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission

@@ -62,14 +62,14 @@ def test_a_rule_acts_once_per_event_even_if_the_task_is_delivered_twice(customer
     ({"type": "breach", "target": "resolution"}, "sla_breach"),
     ({"type": "warning", "target": "first_response", "threshold": 80}, "sla_warning"),
 ])
-def test_sla_events_trigger_escalation(customer, support_team, agent, data, trigger):
+def test_sla_events_trigger_escalation(customer, support_team, agent, manager, data, trigger):
     make("Escalate on SLA", trigger, [], [{"type": "escalate", "reason": "SLA"}])
     case = case_create(requester=customer, subject="Slow", team=support_team)
     event = case_event_record(case=case, kind=EventKind.SLA, actor=Actor.sla("resolution"), data=data)
     automation_process(event_ids=[event.pk])
     case.refresh_from_db()
-    assert case.escalation_level == 1
-    assert CaseEvent.objects.filter(case=case, kind=EventKind.ESCALATION).exists()
+    assert case.escalation_level == 1 and case.assignee == manager  # no path: straight to the manager
+    assert CaseEvent.objects.get(case=case, kind=EventKind.ESCALATION).actor_label == "Escalate on SLA"
 
 
 def test_second_reopen_escalates(customer, support_team, agent):

@@ -1,6 +1,7 @@
 from .absences import Absence
 from .automation import AutomationRule, AutomationRun, Trigger
 from .escalation import EscalationPath, EscalationTier
+from .forms import FieldType, RequestForm, RequestFormField
 from .notifications import Notification
 from .preferences import NotificationKind, NotificationPreference
 from .problems import Problem, ProblemLink, ProblemNotification, ProblemStatus
@@ -19,4 +20,5 @@ __all__ = [
     "Problem", "ProblemLink", "ProblemNotification", "ProblemStatus",
     "RouteStageTemplate", "RouteTemplate",
     "TASK_OPEN_STATES", "Task", "TaskComment", "TaskEvent", "TaskStage", "TaskState",
+    "FieldType", "RequestForm", "RequestFormField",
 ]

@@ -10,11 +10,11 @@ def _category_path(category) -> list[str]:
 
 
 def _facts(*, subject, description, category, product, priority, channel, organization, requester,
-           custom_fields, tags) -> dict[str, Any]:
+           custom_fields, tags, needed=None) -> dict[str, Any]:
     custom = dict(custom_fields or {})
     email = (getattr(requester, "email", "") or "").lower()
     return {
-        "category": _category_path(category),
+        "category": _category_path(category) if needed is None or "category" in needed else [],
         "product": product.slug if product is not None else None,
         "priority": priority,
         "channel": channel,
@@ -25,19 +25,42 @@ def _facts(*, subject, description, category, product, priority, channel, organi
         "subject": subject or "",
         "body": description or "",
         "text": f"{subject or ''}\n{description or ''}",
-        "tags": list(tags or ()),
+        "tags": list(tags() if callable(tags) else tags or ()) if needed is None or "tags" in needed else [],
         "custom": custom,
-        # Request-form answers travel in the case's custom fields as "form.<question>".
-        "form": {k[5:]: v for k, v in custom.items() if k.startswith("form.")},
+        "request_form": _form(custom).get("slug"),
+        "form": _form_answers(custom),
     }
 
 
-def case_facts(case, *, event=None) -> dict[str, Any]:
-    """Return the facts about a saved case (and, for automation, the event that triggered it)."""
+def _form(custom: dict) -> dict:
+    form = custom.get("form")
+    return form if isinstance(form, dict) else {}
+
+
+def _form_answers(custom: dict) -> dict:
+    """Return a request form's answers by question name.
+
+    A submitted form keeps them in `custom_fields["form"]["answers"]` as
+    [{name, label, value}]; flat `form.<question>` custom fields count too.
+    """
+    answers = {k[5:]: v for k, v in custom.items() if k.startswith("form.")}
+    for answer in _form(custom).get("answers") or []:
+        if isinstance(answer, dict) and answer.get("name"):
+            answers[answer["name"]] = answer.get("value")
+    return answers
+
+
+def case_facts(case, *, event=None, needed=None) -> dict[str, Any]:
+    """Return the facts about a saved case (and, for automation, the event that triggered it).
+
+    `needed` names the facts the rules read; the ones costing a query (category path,
+    tags) are skipped when no rule reads them.
+    """
     facts = _facts(
         subject=case.subject, description=case.description, category=case.category, product=case.product,
         priority=case.priority, channel=case.channel, organization=case.organization, requester=case.requester,
-        custom_fields=case.custom_fields, tags=case.tags.values_list("name", flat=True) if case.pk else (),
+        custom_fields=case.custom_fields, tags=lambda: case.tags.values_list("name", flat=True) if case.pk else (),
+        needed=needed,
     )
     facts.update({
         "state": case.state,

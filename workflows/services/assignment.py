@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from helpdesk import clock
 from tickets.models import OPEN_STATES, Case
-from workflows.models import Membership, MembershipRole, SkillKind, Strategy, Team
+from workflows.models import Absence, Membership, MembershipRole, SkillKind, Strategy, Team
 
 
 @dataclass
@@ -44,34 +45,37 @@ def assignee_pick(*, team, case=None, exclude_user_ids: Collection[int] = ()):
 
 
 def assignment_choose(*, team, case=None, exclude_user_ids: Collection[int] = (), strategy: str | None = None,
-                      at: datetime | None = None, commit: bool = True) -> Choice:
+                      at: datetime | None = None, commit: bool = True, team_locked: bool = False) -> Choice:
     """Return the `Choice` for `case` in `team`, with the reason and every member's standing.
 
     Inside a transaction the team row is locked until commit, which serialises concurrent
     choices for one team on PostgreSQL. With `commit=False` (dry runs) nothing is locked
-    and the round-robin turn does not move.
+    and the round-robin turn does not move. `team_locked` says the caller already holds
+    the team's row lock.
     """
     from sla.selectors.shifts import off_shift_user_ids
-    from workflows.services.absences import absent_user_ids
 
     strategy = strategy or team.assignment_strategy
     if strategy == Strategy.MANUAL:
         return Choice(None, strategy, f"{team} assigns by hand: the case waits in the team queue.")
     at = at or clock.now()
-    if commit and transaction.get_connection().in_atomic_block:
+    if commit and not team_locked and transaction.get_connection().in_atomic_block:
         team = Team.objects.select_for_update().get(pk=team.pk)
+    # One query: the members with their open-case count and whether they are away now.
+    open_cases = (Case.objects.filter(assignee_id=OuterRef("user_id"), state__in=OPEN_STATES)
+                  .order_by().values("assignee_id").annotate(n=Count("id")).values("n"))
     members = list(
         Membership.objects.filter(team=team, user__is_active=True)
         .exclude(role=MembershipRole.MANAGER)
+        .annotate(open_cases=Coalesce(Subquery(open_cases), 0),
+                  is_away=Exists(Absence.objects.filter(user_id=OuterRef("user_id"), starts_at__lte=at, ends_at__gt=at)))
         .select_related("user").order_by("user_id")
     )
     if not members:
         return Choice(None, strategy, f"{team} has no members who take cases.")
-    ids = [m.user_id for m in members]
-    away = absent_user_ids(user_ids=ids, at=at)
+    away = {m.user_id for m in members if m.is_away}
     off_shift = set(off_shift_user_ids(team=team, at=at))
-    load = dict(Case.objects.filter(assignee_id__in=ids, state__in=OPEN_STATES)
-                .values_list("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n"))
+    load = {m.user_id: m.open_cases for m in members}
     excluded = set(exclude_user_ids)
     considered, eligible = [], []
     for m in members:

@@ -10,6 +10,7 @@ event naming the rule, the conditions that held and why the assignee was chosen.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,9 @@ from workflows.services.assignment import Choice, assignment_choose
 DEFAULT_RULE_NAME = "Default queue"
 DEFAULT_POSITION = 2**31 - 1
 
-_compiled: dict[str, Any] = {"signature": None, "rules": ()}
+# Other processes' edits are noticed within this many seconds; this process's at once.
+RECHECK_SECONDS = 2.0
+_compiled: dict[str, Any] = {"signature": None, "rules": (), "fields": frozenset(), "checked": 0.0}
 _compiled_lock = threading.Lock()
 
 
@@ -51,19 +54,35 @@ def routing_rule_default() -> RoutingRule:
 
 
 def routing_rules_compiled() -> tuple[CompiledRule, ...]:
-    """Return the active rules in order, compiled; recompiled only when a rule changed."""
+    """Return the active rules in order, compiled; recompiled only when a rule changed.
+
+    The rules' signature (count, revisions, last change) is read at most every
+    RECHECK_SECONDS (a monotonic timer, not the wall clock); a save in this process
+    drops the cache at once through a signal.
+    """
+    with _compiled_lock:
+        if _compiled["signature"] is not None and time.monotonic() - _compiled["checked"] < RECHECK_SECONDS:
+            return _compiled["rules"]
     signature = tuple(RoutingRule.objects.filter(is_active=True).aggregate(
         n=Count("id"), revisions=Sum("revision"), changed=Max("updated_at"), last=Max("id")).values())
     with _compiled_lock:
         if _compiled["signature"] == signature:
+            _compiled["checked"] = time.monotonic()
             return _compiled["rules"]
     rows = list(RoutingRule.objects.filter(is_active=True).order_by("is_default", "position", "id"))
     if not any(r.is_default for r in rows):
         rows.append(routing_rule_default())
     rules = tuple(_compile(r) for r in rows)
+    fields = frozenset(c.field.split(".", 1)[0] for r in rules for c in r.conditions)
     with _compiled_lock:
-        _compiled["signature"], _compiled["rules"] = signature, rules
+        _compiled.update(signature=signature, rules=rules, fields=fields, checked=time.monotonic())
     return rules
+
+
+def routing_fields_used() -> frozenset[str]:
+    """Return the fact names the active rules read (so facts nobody reads are not loaded)."""
+    routing_rules_compiled()
+    return _compiled["fields"]
 
 
 def _compile(rule: RoutingRule) -> CompiledRule:
@@ -112,8 +131,11 @@ class Plan:
         }
 
 
-def routing_plan(*, facts: dict, current_team: Team | None = None) -> Plan:
-    """Decide the rule and its resolved actions for `facts`; failing rules are skipped."""
+def routing_plan(*, facts: dict, current_team: Team | None = None, lock: bool = False) -> Plan:
+    """Decide the rule and its resolved actions for `facts`; failing rules are skipped.
+
+    With `lock` the chosen team's row is locked (for the assignment that follows).
+    """
     rules = routing_rules_compiled()
     failures: list[dict] = []
     remaining = rules
@@ -124,7 +146,7 @@ def routing_plan(*, facts: dict, current_team: Team | None = None) -> Plan:
             return Plan(rule=None, failures=failures, team=current_team,
                         note="No rule matched (every rule failed); the case stays where it is.")
         try:
-            plan = _resolve(match.rule, facts)
+            plan = _resolve(match.rule, facts, lock=lock)
         except RuleFailure as exc:
             failures.append({"rule": match.rule.name, "rule_id": match.rule.id, "error": str(exc)})
             index = next(i for i, r in enumerate(remaining) if r.id == match.rule.id)
@@ -136,11 +158,12 @@ def routing_plan(*, facts: dict, current_team: Team | None = None) -> Plan:
         return plan
 
 
-def _resolve(rule: CompiledRule, facts: dict) -> Plan:
+def _resolve(rule: CompiledRule, facts: dict, *, lock: bool = False) -> Plan:
     actions = rule.actions
     team = None
     if actions.get("team"):
-        team = Team.objects.filter(slug=actions["team"], is_active=True).first()
+        teams = Team.objects.filter(slug=actions["team"], is_active=True)
+        team = (teams.select_for_update() if lock else teams).first()
         if team is None:
             raise RuleFailure(f"the team {actions['team']!r} no longer exists or is inactive")
     priority = actions.get("priority")
@@ -158,24 +181,33 @@ def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
     the team's strategy (or the rule's) picks the assignee. Changes go through the case
     services with the rule as actor, so each leaves its own event.
     """
-    original, case = case, _fresh(case)
     if trigger == "created" and case.team_id is not None:
-        if case.team.assignment_strategy == Strategy.MANUAL or case.assignee_id is not None:
-            return []  # raised for a team that assigns by hand: nothing to decide
+        if not assigns_on_arrival(case.team, None) or case.assignee_id is not None:
+            return []  # raised for a team whose agents take cases from the queue: nothing to decide
+        locking = False
         plan = Plan(rule=None, team=case.team, kept_team=True,
                     note=f"The case was raised for {case.team} directly; routing rules were not applied.")
         label = f"{case.team} assignment"
     else:
-        plan = routing_plan(facts=case_facts(case), current_team=case.team)
+        locking = transaction.get_connection().in_atomic_block
+        plan = routing_plan(facts=case_facts(case, needed=routing_fields_used()), current_team=case.team, lock=locking)
         label = plan.rule.name if plan.rule else "routing"
     rule_actor = Actor.rule(label)
     team_changes = plan.team is not None and plan.team.pk != case.team_id
+    strategy = (plan.rule.actions.get("strategy") if plan.rule else None) or None
     needs_owner = plan.team is not None and (team_changes or case.assignee_id is None)
-    if needs_owner:
-        strategy = (plan.rule.actions.get("strategy") if plan.rule else None) or None
-        plan.choice = assignment_choose(team=plan.team, case=case, strategy=strategy)
+    if needs_owner and not assigns_on_arrival(plan.team, strategy):
+        plan.note = plan.note or f"{plan.team} takes new cases from its queue."
+        needs_owner = team_changes  # a new team: the old owner does not follow the case
+    elif needs_owner:
+        plan.choice = assignment_choose(team=plan.team, case=case, strategy=strategy,
+                                        team_locked=not plan.kept_team and plan.team.pk != case.team_id and locking)
     elif plan.team is not None:
         plan.note = plan.note or f"The case stays with {case.assignee} in {plan.team}."
+    if _changes_nothing(plan, case, team_changes):
+        # Nothing to record: the case stays where it is and no rule failed on the way
+        # (the explanation endpoint says so from the case itself).
+        return []
     events = [case_event_record(case=case, kind=EventKind.ROUTING, actor=rule_actor,
                                 reason=_summary(plan, trigger),
                                 before={"team": case.team_id, "assignee": case.assignee_id, "priority": case.priority},
@@ -188,8 +220,24 @@ def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
             case=case, kind=EventKind.ROUTING, actor=rule_actor,
             reason=f"The actions of {label} failed ({exc.message}); the case stays in the default queue.",
             data={"trigger": trigger, "rule": label, "error": exc.message, "failed": True}))
-    original.refresh_from_db()
+    # The case services changed their own copies of the row; bring the caller's up to date.
+    case.refresh_from_db(fields=["team", "assignee", "priority", "state", "version", "updated_at"])
     return events
+
+
+def assigns_on_arrival(team: Team, strategy: str | None) -> bool:
+    """Tell whether a case landing in `team` gets an owner now (a rule's strategy says so too)."""
+    if (strategy or team.assignment_strategy) == Strategy.MANUAL:
+        return False
+    return bool(strategy) or team.assign_on_arrival
+
+
+def _changes_nothing(plan: Plan, case, team_changes: bool) -> bool:
+    if plan.failures or team_changes or plan.priority or plan.add_tags:
+        return False
+    if plan.choice is not None and plan.choice.user is not None:
+        return False
+    return plan.kept_team or plan.rule is None or plan.rule.is_default
 
 
 def _apply(case, plan: Plan, actor: Actor, needs_owner: bool) -> None:
@@ -207,10 +255,11 @@ def _apply(case, plan: Plan, actor: Actor, needs_owner: bool) -> None:
         # On a new team the old owner does not follow the case: None sends it to the queue.
         assignee = plan.choice.user if plan.choice else None
         case_assign(case=case, assignee=assignee, team=plan.team, actor=actor,
-                    reason=plan.choice.reason if plan.choice else "", data={"routing": True, **(plan.choice.as_data() if plan.choice else {})})
+                    reason=plan.choice.reason if plan.choice else plan.note, data={"routing": True, **(plan.choice.as_data() if plan.choice else {})})
         if assignee is not None:
-            notify(recipients=[assignee], kind="assigned", title=f"Assigned to you: {case.subject}", case=case,
-                   body=plan.choice.reason)
+            why = plan.choice.reason
+            transaction.on_commit(lambda: notify(recipients=[assignee], kind="assigned",
+                                                 title=f"Assigned to you: {case.subject}", case=case, body=why))
 
 
 def _summary(plan: Plan, trigger: str) -> str:
@@ -225,8 +274,3 @@ def _summary(plan: Plan, trigger: str) -> str:
     held = "; ".join(f"{c['field']} {c['op']} {c['value']!r}" for c in plan.held) or "no conditions"
     return f"Rule {plan.rule.name!r} matched on {trigger} ({held}): {where}.{who}"
 
-
-def _fresh(case):
-    from tickets.models import Case
-
-    return Case.objects.select_related("category", "product", "organization", "requester", "team", "assignee").get(pk=case.pk)
