@@ -6,6 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+PORT ?= 8000
 
 .PHONY: run test test-fast test-browser install migrate demo bench screenshots clean
 
@@ -25,7 +26,7 @@ demo: migrate
 
 ## Start web (ASGI: HTTP + WebSocket), Celery worker and beat, with demo data; Ctrl-C stops all.
 run: demo
-	$(PY) manage.py runall
+	$(PY) manage.py runall --port $(PORT)
 
 ## Run the whole suite: the main run, then the browser journeys in their own run.
 test: install

@@ -16,7 +16,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, time as dtime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,9 +1,10 @@
 """Regenerate docs/screenshots/ from demo data, driving the system Chromium with Playwright.
 
 Usage: `make screenshots` (or `.venv/bin/python docs/make_screenshots.py`). It migrates the
-configured database, runs `seed_demo` when that command exists, adds the small set in
-docs/screenshot_data.py (the people the screenshots sign in as), starts a server on
-127.0.0.1:$SCREENSHOT_PORT (default 8123) and saves:
+configured database, loads the demo data with `seed_demo` (signing in as its `agent` and
+`customer`), or, where that command does not exist, the small set in
+docs/screenshot_data.py; then starts a server on 127.0.0.1:$SCREENSHOT_PORT (default 8123)
+and saves:
 
   agent-queue.png, case-page.png, portal-submit.png, portal-case.png, request-catalog.png,
   portal-case-phone.png
@@ -28,25 +29,39 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def prepare() -> dict:
+    """Load the demo data; return who to sign in as and which case to show."""
     import django
     from django.core.management import call_command, get_commands
+    from django.db.models import Count, Q
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    from tickets.models import Case, User
+
     if "seed_demo" in get_commands():
         call_command("seed_demo")
-    import screenshot_data
+        from tickets.demo import DEMO_PASSWORD
 
-    people = screenshot_data.seed()
-    from tickets.models import Case
+        agent, customer, password = "agent", "customer", DEMO_PASSWORD
+    else:
+        import screenshot_data
 
-    case = Case.objects.filter(requester=people["customer"], subject__startswith="Refund").first()
-    return {"case": case.reference, "password": screenshot_data.PASSWORD}
+        screenshot_data.seed()
+        agent, customer, password = "alice", "carol@northwind.example", screenshot_data.PASSWORD
+    # The customer's open case with the liveliest conversation, notes included.
+    case = (
+        Case.objects.filter(requester=User.objects.get(username=customer), state__in=["in_progress", "waiting_on_customer"])
+        .annotate(replies=Count("comments", filter=Q(comments__is_public=True)),
+                  notes=Count("comments", filter=Q(comments__is_public=False)))
+        .order_by("-notes", "-replies", "-id").first()
+    )
+    return {"case": case.reference, "password": password, "agent": agent, "customer": customer}
 
 
 def serve(port: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        # The ASGI server, so the case page's live updates connect as they do in production.
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     for _ in range(100):
@@ -76,14 +91,14 @@ def shoot(data: dict, base: str) -> None:
         browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
                                     args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
-        sign_in(page, base, "alice", data["password"])
+        sign_in(page, base, data["agent"], data["password"])
         page.goto(f"{base}/desk/queues/team/")
         page.keyboard.press("j")
         page.screenshot(path=OUT / "agent-queue.png")
         page.goto(f"{base}/desk/cases/{data['case']}/")
         page.screenshot(path=OUT / "case-page.png", full_page=True)
 
-        sign_in(page, base, "carol@northwind.example", data["password"])
+        sign_in(page, base, data["customer"], data["password"])
         page.goto(f"{base}/portal/new/")
         page.fill("#id_subject", "Invoice shows the wrong VAT rate")
         page.fill("#id_description", "Our November invoice charges 21% VAT; we are exempt (certificate on file).")

@@ -27,19 +27,24 @@ STATUS_MESSAGES = {
 
 
 def feedback_on_case_events(event_ids: list[int]) -> None:
-    """Event-bus subscriber: queue the capture of cases that became product feedback."""
+    """Event-bus subscriber: queue the capture of cases that became product feedback.
+
+    One query answers the common case (no created or re-categorised case among the
+    events); the category tree is read only when there is one.
+    """
     from feedback.tasks import feedback_capture_cases
 
-    category_ids = feedback_category_ids()
-    if not category_ids:
-        return
-    case_ids = set(
+    candidates = dict(
         CaseEvent.objects.filter(pk__in=event_ids, kind__in=[EventKind.CREATED, EventKind.FIELD_CHANGE],
-                                 case__category_id__in=category_ids)
-        .exclude(case__feedback_request__isnull=False).values_list("case_id", flat=True)
+                                 case__category_id__isnull=False, case__feedback_request__isnull=True)
+        .values_list("case_id", "case__category_id")
     )
+    if not candidates:
+        return
+    category_ids = set(feedback_category_ids())
+    case_ids = sorted(case_id for case_id, category_id in candidates.items() if category_id in category_ids)
     if case_ids:
-        feedback_capture_cases.delay(sorted(case_ids))
+        feedback_capture_cases.delay(case_ids)
 
 
 def feedback_category_ids() -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from django.conf import settings
@@ -23,9 +24,9 @@ def _database() -> dict:
 def _broker() -> dict:
     url = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
-        import os
-
+        folder = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}).get("data_folder_in")
+        if not folder:
+            return {"ok": False, "transport": "filesystem", "error": "no data_folder_in configured"}
         try:
             os.makedirs(folder, exist_ok=True)
             return {"ok": os.access(folder, os.W_OK), "transport": "filesystem"}
@@ -63,10 +64,20 @@ def _channel_layer() -> dict:
         return {"ok": False, "backend": backend, "error": str(exc)[:200] or type(exc).__name__}
 
 
+def _heartbeat() -> dict | None:
+    """Tell when beat's and the web's last heartbeats ran on a worker (informative, never 503)."""
+    try:
+        from helpdesk.tasks import heartbeat_status
+
+        return heartbeat_status()
+    except Exception:  # the database check above already reports a broken database
+        return None
+
+
 def healthz(request):
     """Answer 200 when every dependency answers, 503 naming the one that does not."""
     started = time.perf_counter()
     checks = {"database": _database(), "broker": _broker(), "channel_layer": _channel_layer()}
     healthy = all(c["ok"] for c in checks.values())
-    body = {"status": "ok" if healthy else "degraded", **checks, "took_ms": round((time.perf_counter() - started) * 1000, 1)}
+    body = {"status": "ok" if healthy else "degraded", **checks, "heartbeat": _heartbeat(), "took_ms": round((time.perf_counter() - started) * 1000, 1)}
     return JsonResponse(body, status=200 if healthy else 503)

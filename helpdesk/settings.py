@@ -110,10 +110,20 @@ else:
         "data_folder_in": str(DATA_DIR / "broker" / "out"),
         "data_folder_out": str(DATA_DIR / "broker" / "out"),
         "processed_folder": str(DATA_DIR / "broker" / "processed"),
+        # Fanout bindings (the worker's control mailbox); kombu's default is ./control.
+        "control_folder": str(DATA_DIR / "broker" / "control"),
         "store_processed": False,
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The live boards' own layer (docs/live.md): with Redis, pub/sub carries each board
+# message once per ASGI process instead of once per socket; without, it is in-memory
+# and helpdesk.live.relay carries events from the worker and beat processes.
+CHANNEL_LAYERS["live"] = (
+    {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL], "prefix": "live"}}
+    if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+)
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -127,6 +137,11 @@ CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The one beat schedule of the project: every sweep is listed here and nowhere else.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Beat's pulse: a worker records it and /healthz shows how long ago it last ran.
+CELERY_BEAT_SCHEDULE["helpdesk-heartbeat"] = {
+    "task": "helpdesk.heartbeat", "schedule": env.float("HELPDESK_HEARTBEAT_SECONDS", default=30.0),
+    "kwargs": {"source": "beat"},
+}
 
 # --- Auth, i18n, static ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,8 +239,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Functions called with the ids of case events once their transaction commits. Each one
 # hands the ids to its own background work (automation, notifications, live boards).
-HELPDESK_EVENT_SUBSCRIBERS: list[str] = []
-HELPDESK_EVENT_SUBSCRIBERS += [
+HELPDESK_EVENT_SUBSCRIBERS: list[str] = [
+    "helpdesk.live.publish.events_committed",
     "workflows.services.automation.automation_events_published",
     "workflows.services.webhooks.webhook_events_published",
 ]
@@ -236,6 +251,16 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "NotificationKindEnum": "workflows.models.preferences.NotificationKind",
 })
 CELERY_BEAT_SCHEDULE["workflows-absences-detour"] = {"task": "workflows.absences_detour", "schedule": 60.0}
+
+# Live boards (docs/live.md). MODE "auto" publishes straight to a Redis channel layer and
+# relays from the event log when the layer is in-memory (the embedded default).
+HELPDESK_LIVE = {
+    "MODE": env.str("HELPDESK_LIVE_MODE", default="auto"),
+    "RELAY_INTERVAL": env.float("HELPDESK_LIVE_RELAY_INTERVAL", default=0.25),
+    "RESYNC_MAX_EVENTS": env.int("HELPDESK_LIVE_RESYNC_MAX_EVENTS", default=500),
+    "RESYNC_WINDOW_SECONDS": env.int("HELPDESK_LIVE_RESYNC_WINDOW_SECONDS", default=6 * 3600),
+    "MAX_MESSAGE_BYTES": 4096,
+}
 
 LOGGING = {
     "version": 1,
@@ -268,3 +293,4 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ProblemStatusEnum": "workflows.models.problems.ProblemStatus",
     "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UserRoleEnum"] = "tickets.models.people.Role"

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from helpdesk.api.auth import TokenView
 from helpdesk.health import healthz
 from tickets.views import urls as pages
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("tickets.api.urls")),
     path("", include("workflows.api.urls")),
     path("sla/", include("sla.api.urls")),
@@ -31,6 +31,7 @@ urlpatterns = [
     path("sla/", include("sla.pages")),
     path("desk/", include("workflows.pages_tasks")),
     path("desk/", include("feedback.pages")),
+    path("desk/boards/", include("helpdesk.live.urls")),
     path("", include(pages.page_patterns)),
 ]
 

@@ -57,12 +57,6 @@ class PolicyAdmin(admin.ModelAdmin):
     inlines = [TargetInline]
 
 
-class ShiftInline(admin.TabularInline):
-    model = Shift
-    formset = WeekFormSet
-    extra = 0
-
-
 class ChainLinkInline(admin.TabularInline):
     model = ChainLink
     extra = 0

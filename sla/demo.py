@@ -2,7 +2,8 @@
 business-hours policies, and three teams handing over to each other round the world.
 
 `seed(stdout)` is idempotent: calendars and policies are replaced by name, shifts and the
-chain are rebuilt, teams are reused when they exist.
+chain are rebuilt, the three teams and their agents (manila1, dublin1, chicago1 ... with the
+demo password) are created once.
 """
 
 from __future__ import annotations
@@ -36,13 +37,24 @@ def _targets(rows, calendar):
 
 
 def _team(slug: str, name: str, tz: str):
-    """Reuse a support team in that time zone if the demo already has one, else create ours."""
-    from workflows.models import Team, TeamKind
+    """Return the follow-the-sun team (created once) with two agents picked by load, the first its lead."""
+    from tickets.demo import people_ensure
+    from tickets.models import Role, User
+    from workflows.models import Membership, MembershipRole, Strategy, Team, TeamKind
 
-    team = Team.objects.filter(slug=slug).first() or Team.objects.filter(
-        kind=TeamKind.SUPPORT, time_zone=tz, is_active=True).order_by("id").first()
-    if team is None:
-        team = Team.objects.create(slug=slug, name=name, time_zone=tz, kind=TeamKind.SUPPORT, tier=1)
+    team, _ = Team.objects.get_or_create(slug=slug, defaults={
+        "name": name, "time_zone": tz, "kind": TeamKind.SUPPORT, "tier": 1,
+        "assignment_strategy": Strategy.LEAST_LOADED})
+    city = slug.split("-")[-1]
+    usernames = [f"{city}{i}" for i in (1, 2)]
+    people_ensure([dict(username=u, first_name=city.title(), last_name=f"Agent {i}", role=Role.AGENT, time_zone=tz)
+                   for i, u in enumerate(usernames, 1)])
+    for i, user in enumerate(User.objects.filter(username__in=usernames).order_by("username")):
+        role = MembershipRole.LEAD if i == 0 else MembershipRole.MEMBER
+        Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
+        if i == 0 and team.lead_id is None:
+            team.lead = user
+            team.save(update_fields=["lead"])
     return team
 
 

@@ -16,6 +16,7 @@ from workflows.models import Problem, ProblemLink, ProblemStatus
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+COMMIT_EVERY = 50
 
 
 @shared_task(acks_late=True)
@@ -38,16 +39,24 @@ def problem_fix_dispatch(problem_id: int) -> int:
 @shared_task(acks_late=True)
 def problem_fix_batch(problem_id: int, case_ids: list[int]) -> int:
     """Apply the fix to each case of the batch; return how many cases changed."""
-    from workflows.services.problems import problem_fix_case, problem_fix_finish
+    from workflows.services.problems import problem_fix_cases, problem_fix_finish
 
     problem = Problem.objects.select_related("fixed_by").filter(pk=problem_id).first()
     if problem is None or problem.fixed_at is None:
         return 0
     changed = 0
-    for case_id in case_ids:
+    for start in range(0, len(case_ids), COMMIT_EVERY):
+        group = case_ids[start:start + COMMIT_EVERY]
         try:
-            changed += problem_fix_case(problem=problem, case_id=case_id)
-        except Exception:  # one refused case must not stop the rest of the batch
-            log.exception("problem %s: fix of case %s failed", problem_id, case_id)
+            changed += problem_fix_cases(problem=problem, case_ids=group)
+        except Exception:
+            # A refused case rolls its group back; redo the group one case at a time
+            # so that only that case is left for a later run.
+            log.warning("problem %s: group of %d cases failed; retrying one by one", problem_id, len(group))
+            for case_id in group:
+                try:
+                    changed += problem_fix_cases(problem=problem, case_ids=[case_id])
+                except Exception:
+                    log.exception("problem %s: fix of case %s failed", problem_id, case_id)
     problem_fix_finish(problem=problem)
     return changed

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
-from sla.models.calendars import Weekday
+from sla.models.calendars import Weekday, check_week_intervals
 
 
 class Shift(models.Model):
@@ -20,6 +21,15 @@ class Shift(models.Model):
 
     def __str__(self):
         return f"{self.team} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self):
+        if self.team_id is None or self.start is None or self.end is None or self.weekday is None:
+            return
+        others = Shift.objects.filter(team_id=self.team_id).exclude(pk=self.pk)
+        rows = [(s.weekday, s.start, s.end) for s in others] + [(self.weekday, self.start, self.end)]
+        problems = check_week_intervals(rows)
+        if problems:
+            raise ValidationError(problems)
 
 
 class FollowTheSunChain(models.Model):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from helpdesk import bus
@@ -157,7 +156,8 @@ def _breach_actions(case: Case, clock: Clock) -> None:
     """Run the policy's breach actions: notify the manager, escalate, reassign.
 
     Each runs through the case services as the SLA actor (which publish their own
-    events); one that is refused (the agent left the team) is logged and the others run.
+    events), in its own savepoint: one that is refused (the agent left the team) or
+    fails is rolled back and logged, and the breach and the other clocks still commit.
     """
     from tickets.services.cases import case_transition
 
@@ -175,9 +175,13 @@ def _breach_actions(case: Case, clock: Clock) -> None:
                data={"clock": clock.pk})
     if policy.breach_escalate:
         try:
-            case_transition(case=case.pk, name="escalate", actor=actor, reason=f"{clock.get_kind_display()} SLA breached.")
+            with transaction.atomic():
+                case_transition(case=case.pk, name="escalate", actor=actor,
+                                reason=f"{clock.get_kind_display()} SLA breached.")
         except DomainError as exc:
             log.info("breach escalation of case %s refused: %s", case.pk, exc)
+        except Exception:  # a failing escalation path must not stop the sweep: the breach is recorded
+            log.exception("breach escalation of case %s failed", case.pk)
     if policy.breach_reassign_team_id or policy.breach_reassign_user_id:
         _reassign(case, policy, actor)
 
@@ -194,10 +198,9 @@ def _reassign(case: Case, policy, actor) -> None:
         skip = off_shift_user_ids(team=team, at=wall.now()) | ({fresh.assignee_id} if fresh.assignee_id else set())
         assignee = assignee_pick(team=team, case=fresh, exclude_user_ids=skip)
     try:
-        case_assign(case=fresh.pk, assignee=assignee, team=team, actor=actor, reason="SLA breached: reassigned.")
+        with transaction.atomic():
+            case_assign(case=fresh.pk, assignee=assignee, team=team, actor=actor, reason="SLA breached: reassigned.")
     except DomainError as exc:
         log.info("breach reassignment of case %s refused: %s", case.pk, exc)
-
-
-def sweep_interval_seconds() -> int:
-    return int(getattr(settings, "SLA_SWEEP_SECONDS", 15))
+    except Exception:  # as above: the breach stays recorded, the other clocks still fire
+        log.exception("breach reassignment of case %s failed", case.pk)

@@ -7,6 +7,7 @@ import pytest
 from sla.models import TargetKind
 from sla.services.policies import calendar_define, policy_define
 from tickets.models import Priority
+from workflows.models import Strategy
 
 WEEKDAYS_9_TO_5 = [(d, time(9), time(17)) for d in range(5)]
 
@@ -39,3 +40,10 @@ def default_policy(always_calendar):
 @pytest.fixture
 def business_policy(dublin_calendar):
     return policy_define(name="Business hours", is_default=True, position=1000, targets=targets(dublin_calendar))
+
+
+def picking_team(team):
+    """Make `team` pick owners by load (teams assign by hand by default)."""
+    team.assignment_strategy = Strategy.LEAST_LOADED
+    team.save()
+    return team

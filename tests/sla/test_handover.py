@@ -1,6 +1,6 @@
 """Follow-the-sun across Manila, Dublin and Chicago, over the European DST weekend, and coverage."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from io import StringIO
 
 import pytest
@@ -13,7 +13,7 @@ from sla.selectors.shifts import next_handover, off_shift_user_ids, on_shift_now
 from sla.services.handover import handovers_run
 from sla.services.policies import policy_define
 from tests.factories import AgentFactory, MembershipFactory, TeamFactory, UserFactory
-from tests.sla.conftest import targets
+from tests.sla.conftest import picking_team, targets
 from tickets.models import CaseEvent, Role
 from tickets.services.cases import case_assign, case_create, comment_add
 
@@ -23,7 +23,7 @@ def utc(*args):
 
 
 def team_with_shift(name, tz, days=range(5), start=time(9), end=time(17)):
-    team = TeamFactory(name=name, slug=name.lower(), time_zone=tz)
+    team = picking_team(TeamFactory(name=name, slug=name.lower(), time_zone=tz))
     agent = AgentFactory(username=f"{name.lower()}-agent")
     MembershipFactory(team=team, user=agent)
     Shift.objects.bulk_create([Shift(team=team, weekday=d, start=start, end=end) for d in days])
@@ -140,3 +140,39 @@ def test_coverage_page_is_for_managers(sun, client, agent):
     response = client.get("/sla/coverage/")
     assert response.status_code == 200
     assert b"Enterprise 24x7" in response.content and b"Nobody on duty" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_at_once_hand_over_once(needs_postgres, customer, always_calendar):
+    import threading
+
+    from django.db import connection
+
+    dublin, dublin_agent = team_with_shift("Dublin", "Europe/Dublin")
+    chicago, _ = team_with_shift("Chicago", "America/Chicago")
+    chain = FollowTheSunChain.objects.create(name="Atlantic")
+    ChainLink.objects.create(chain=chain, team=dublin, position=0)
+    ChainLink.objects.create(chain=chain, team=chicago, position=1)
+    policy_define(name="24x7", is_default=True, chain=chain, targets=targets(always_calendar, priorities=["P1"]))
+    with time_machine.travel(utc(2026, 3, 27, 12), tick=False):
+        case = case_create(requester=customer, subject="Twice?", priority="P1", team=dublin)
+        case_assign(case=case, assignee=dublin_agent, actor=dublin_agent)
+    barrier, errors = threading.Barrier(2), []
+
+    def beat():
+        try:
+            barrier.wait()
+            handovers_run(now=utc(2026, 3, 27, 17, 0, 30))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert CaseEvent.objects.filter(case=case, kind="handover").count() == 1
+    assert HandoverRun.objects.filter(team=dublin).count() == 1

@@ -59,3 +59,14 @@ def test_public_holidays_from_the_package_and_custom_dates_close_the_calendar(cu
     resolution = Clock.objects.get(case=case, kind=TargetKind.RESOLUTION)
     # Monday 1 h, Tuesday holiday, Wednesday 8 h, Thursday off, Friday 7 h.
     assert resolution.due_at == datetime(2026, 3, 20, 16, tzinfo=UTC)
+
+
+def test_overlapping_shifts_are_refused(support_team):
+    from django.core.exceptions import ValidationError
+
+    from sla.models import Shift
+
+    Shift.objects.create(team=support_team, weekday=0, start=time(22), end=time(6))
+    with pytest.raises(ValidationError) as exc:
+        Shift(team=support_team, weekday=1, start=time(5), end=time(13)).full_clean()
+    assert "overlaps" in str(exc.value)

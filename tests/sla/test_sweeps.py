@@ -10,9 +10,9 @@ from django.db import connection
 from sla.models import Clock, ClockState, TargetKind
 from sla.services.policies import policy_define
 from sla.services.sweeps import clocks_sweep
-from tests.sla.conftest import targets
+from tests.sla.conftest import picking_team, targets
 from tickets.models import Case, CaseEvent
-from tickets.services.cases import case_assign, case_create, case_transition
+from tickets.services.cases import case_assign, case_create
 from workflows.models import Notification
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -97,6 +97,7 @@ def test_breach_escalates_and_notifies_the_manager(escalating_policy, customer, 
 
 
 def test_breach_reassigns_to_another_team(always_calendar, customer, agent, l2_agent, l2_team, support_team):
+    picking_team(l2_team)
     policy_define(name="Hand to L2", is_default=True, targets=targets(always_calendar), breach_reassign_team=l2_team)
     with time_machine.travel(T0, tick=False) as t:
         case = case_create(requester=customer, subject="Move me", team=support_team)
@@ -155,3 +156,17 @@ def test_two_concurrent_sweeps_fire_each_checkpoint_once(needs_postgres, custome
         events = CaseEvent.objects.filter(case=case, kind="sla", data__type__in=["warning", "breach"])
         assert sorted(e.data.get("threshold", 100) for e in events) == [75, 90, 100]
     assert Case.objects.count() == 40
+
+
+def test_breach_reassigns_to_a_named_agent(always_calendar, customer, agent, second_agent, support_team):
+    policy_define(name="Hand to Bob", is_default=True, targets=targets(always_calendar), breach_reassign_user=second_agent)
+    with time_machine.travel(T0, tick=False) as t:
+        case = case_create(requester=customer, subject="Bob takes it", team=support_team)
+        case_assign(case=case, assignee=agent, actor=agent)
+        t.move_to(T0 + timedelta(hours=1, seconds=1))
+        clocks_sweep()
+        case.refresh_from_db()
+        assert case.assignee == second_agent
+        event = CaseEvent.objects.filter(case=case, kind="assignment").latest("id")
+        assert event.actor_kind == "sla" and "breach" in event.actor_label.lower()
+

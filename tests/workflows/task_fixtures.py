@@ -6,7 +6,7 @@ from helpdesk.celery import app as celery_app
 from tests.factories import CaseFactory, MembershipFactory, TeamFactory, UserFactory
 from tickets.models import Role
 from tickets.services.cases import case_assign, case_create, case_transition
-from workflows.models import TeamKind
+from workflows.models import Strategy, TeamKind
 from workflows.services.routes import route_template_create
 
 
@@ -18,14 +18,25 @@ def eager_celery():
     celery_app.conf.task_always_eager = False
 
 
+def department(name, slug):
+    """A department whose tasks find their holder by load (the default strategy is manual)."""
+    return TeamFactory(name=name, slug=slug, kind=TeamKind.DEPARTMENT, tier=None,
+                       assignment_strategy=Strategy.LEAST_LOADED)
+
+
+@pytest.fixture
+def finance_team(db):
+    return department("Finance", "finance")
+
+
 @pytest.fixture
 def engineering_team(db):
-    return TeamFactory(name="Engineering", slug="engineering", kind=TeamKind.DEPARTMENT, tier=None)
+    return department("Engineering", "engineering")
 
 
 @pytest.fixture
 def qa_team(db):
-    return TeamFactory(name="QA", slug="qa", kind=TeamKind.DEPARTMENT, tier=None)
+    return department("QA", "qa")
 
 
 def department_member(team, username):
@@ -67,5 +78,5 @@ def worked_case(customer, support_team, agent):
     return case
 
 
-__all__ = ["CaseFactory", "billing_route", "department_member", "eager_celery", "engineer", "engineering_team",
-           "qa_team", "tester", "worked_case"]
+__all__ = ["CaseFactory", "billing_route", "department", "department_member", "eager_celery", "engineer",
+           "engineering_team", "finance_team", "qa_team", "tester", "worked_case"]

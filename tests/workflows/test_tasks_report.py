@@ -67,3 +67,4 @@ def test_department_board_groups_by_stage(worked_case, agent, billing_route, eng
     column = board["columns"][0]
     assert column["stage"] == "Billing defect · Make the system change"
     assert column["tasks"][0]["in_stage_seconds"] == 45 * 60
+    assert list(board["stages"]) == ["Billing defect · Make the system change"]

@@ -139,3 +139,78 @@ def test_resume_needs_an_owner_else_the_case_waits(worked_case, agent, finance_t
     task_transition(task=task, name="complete", actor=finance_member)
     worked_case.refresh_from_db()
     assert worked_case.state == State.WAITING_ON_INTERNAL
+
+
+def test_task_to_a_specialist_on_vacation_goes_to_the_alternate(worked_case, agent, finance_team, finance_member):
+    from tests.workflows.task_fixtures import department_member
+    from workflows.services.absences import absence_create
+
+    alternate = department_member(finance_team, "fiona")
+    now = clock.now()
+    absence_create(user=finance_member, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=6),
+                   delegate=alternate, actor=finance_member, reason="Vacation")
+    task = task_create(case=worked_case, department=finance_team, title="Refund", actor=agent, specialist=finance_member)
+    assert task.assignee == alternate
+    event = TaskEvent.objects.get(task=task, kind="assignment")
+    assert event.data["detour_from"] == finance_member.pk
+    assert "away" in Notification.objects.get(user=alternate, kind="task_assigned").body
+
+
+def test_specialist_away_without_delegate_leaves_it_to_the_department(worked_case, agent, finance_team, finance_member):
+    from tests.workflows.task_fixtures import department_member
+    from workflows.services.absences import absence_create
+
+    colleague = department_member(finance_team, "fiona")
+    now = clock.now()
+    absence_create(user=finance_member, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2),
+                   actor=finance_member)
+    task = task_create(case=worked_case, department=finance_team, title="Refund", actor=agent, specialist=finance_member)
+    assert task.assignee == colleague
+
+
+def test_route_stage_goes_around_an_absent_member(worked_case, agent, billing_route, finance_member, engineer,
+                                                  engineering_team):
+    from tests.workflows.task_fixtures import department_member
+    from workflows.services.absences import absence_create
+
+    stand_in = department_member(engineering_team, "eve")
+    now = clock.now()
+    absence_create(user=engineer, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2),
+                   delegate=stand_in, actor=engineer)
+    task = task_create(case=worked_case, department=billing_route.stages.first().department, title="Fix",
+                       actor=agent, route_template=billing_route)
+    task_transition(task=task, name="accept", actor=finance_member)
+    task_transition(task=task, name="advance", actor=finance_member)
+    task.refresh_from_db()
+    assert task.assignee == stand_in
+
+
+def test_done_task_emits_a_webhook(worked_case, agent, finance_team, finance_member, django_capture_on_commit_callbacks):
+    from workflows.models import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(name="ops", url="http://127.0.0.1:9/hook", secret="s",
+                                   event_types=["task.created", "task.done"])
+
+    def committed(action):
+        # Run this change's after-commit work, but not the delivery queueing it registers in turn.
+        with django_capture_on_commit_callbacks() as callbacks:
+            result = action()
+        for callback in callbacks:
+            with django_capture_on_commit_callbacks():
+                callback()
+        return result
+
+    task = committed(lambda: task_create(case=worked_case, department=finance_team, title="Refund", actor=agent))
+    committed(lambda: task_transition(task=task, name="start", actor=finance_member))
+    committed(lambda: task_transition(task=task, name="complete", actor=finance_member))
+    sent = list(WebhookDelivery.objects.order_by("id").values_list("event_type", "payload__reference"))
+    assert sent == [("task.created", task.reference), ("task.done", task.reference)]
+
+
+def test_manual_department_keeps_the_task_in_its_queue(worked_case, agent, finance_member):
+    from tests.factories import TeamFactory
+    from workflows.models import TeamKind
+
+    manual = TeamFactory(name="Warehouse", slug="warehouse", kind=TeamKind.DEPARTMENT, tier=None)
+    task = task_create(case=worked_case, department=manual, title="Ship a replacement", actor=agent)
+    assert task.assignee is None and task.state == TaskState.OPEN

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tickets import selectors
 from tickets.api import serializers as s
 from tickets.models import Category, Organization, Product, Tag
+
+
+def _one(what: str, serializer):
+    return extend_schema(
+        summary=f"One {what}",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description=f"The {what}'s id.")],
+        responses={200: serializer, 404: OpenApiResponse(description=f"No such {what}, or one you may not see.")},
+    )
+
+
+STAFF_ONLY = {403: OpenApiResponse(description="Customers may not read this list.")}
 
 
 class IsStaffMember(permissions.BasePermission):
@@ -24,7 +34,7 @@ class IsStaffMember(permissions.BasePermission):
 
 @extend_schema_view(
     list=extend_schema(summary="Organizations (a customer sees only their own)"),
-    retrieve=extend_schema(summary="An organization"),
+    retrieve=_one("organization", s.OrganizationSerializer),
 )
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Organization.objects.prefetch_related("entitled_products")
@@ -40,7 +50,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         return self.queryset.filter(pk=organization_id) if organization_id else self.queryset.none()
 
 
-@extend_schema_view(list=extend_schema(summary="Products"), retrieve=extend_schema(summary="A product"))
+@extend_schema_view(list=extend_schema(summary="Products"), retrieve=_one("product", s.ProductSerializer))
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Product.objects.all()
     serializer_class = s.ProductSerializer
@@ -48,29 +58,20 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="The category tree, flat (follow `parent`)"),
-                    retrieve=extend_schema(summary="A category"))
+                    retrieve=_one("category", s.CategorySerializer))
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Category.objects.all()
     serializer_class = s.CategorySerializer
     pagination_class = None
 
 
-@extend_schema_view(list=extend_schema(summary="Tags in use (staff only)"), retrieve=extend_schema(summary="A tag"))
+@extend_schema_view(list=extend_schema(summary="Tags in use (staff only)", responses={200: s.TagSerializer(many=True), **STAFF_ONLY}),
+                    retrieve=_one("tag", s.TagSerializer))
 class TagViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Tag.objects.all()
     serializer_class = s.TagSerializer
     permission_classes = [IsStaffMember]
     ordering = ["name"]
-
-
-@extend_schema_view(list=extend_schema(summary="Active teams (staff only)"), retrieve=extend_schema(summary="A team"))
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.TeamSerializer
-    permission_classes = [IsStaffMember]
-    pagination_class = None
-
-    def get_queryset(self):
-        return selectors.teams_for_reference()
 
 
 class MeView(APIView):

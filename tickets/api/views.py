@@ -160,7 +160,7 @@ class AttachmentViewSet(viewsets.GenericViewSet):
     serializer_class = s.AttachmentSerializer
 
     @extend_schema(summary="Download an attachment you may see",
-                   parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+                   parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The attachment id.")],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
                               404: _error("No such attachment, or one you may not see.")})
     @action(detail=True, methods=["get"])

@@ -130,4 +130,8 @@ def _other_title(event) -> str:
     parts = [str(data[k]).replace("_", " ") for k in ("type", "target", "title", "summary", "rule") if data.get(k)]
     if event.kind in (EventKind.ROUTING, EventKind.ESCALATION) and event.after.get("team_name"):
         parts.append(f"to {event.after['team_name']}")
-    return f"{label}: " + " · ".join(parts) if parts else label
+    if not parts:
+        return label
+    if (event.actor_label or "").strip().lower() == label.lower():
+        return " · ".join(parts)  # the actor already says it: "SLA started · resolution"
+    return f"{label}: " + " · ".join(parts)

@@ -107,7 +107,8 @@ def task_comments(task: Task) -> QuerySet[TaskComment]:
 def department_board(*, team: Team) -> dict:
     """Return the department's open tasks grouped by route stage, with time in the stage.
 
-    Tasks without a route are grouped under their state. Columns keep route order.
+    Tasks without a route are grouped under their state. `columns` keeps route order;
+    `stages` maps each column's name to its tasks (the live board reads this one).
     """
     now = clock.now()
     tasks = (
@@ -128,7 +129,10 @@ def department_board(*, team: Team) -> dict:
             "assignee": {"id": task.assignee_id, "name": str(task.assignee)} if task.assignee_id else None,
             "due_at": task.due_at.isoformat() if task.due_at else None, "overdue": task.is_overdue,
             "in_stage_seconds": int((now - since).total_seconds()),
+            "time_in_stage_seconds": int((now - since).total_seconds()),
+            "stage_entered_at": since.isoformat(),
         })
     ordered = sorted(columns.values(), key=lambda c: (c["position"], c["stage"]))
     return {"team": {"id": team.pk, "name": team.name}, "generated_at": now.isoformat(), "columns": ordered,
+            "stages": {c["stage"]: c["tasks"] for c in ordered},
             "total": sum(len(c["tasks"]) for c in ordered)}

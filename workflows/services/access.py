@@ -19,9 +19,7 @@ def department_works_case(*, user, case) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.pk:
         return False
     teams = list(team_ids(user))
-    task_cond = Q(assignee=user) | Q(department_id__in=teams) | Q(stages__department_id__in=teams, stages__entered_at__isnull=False)
-    if Task.objects.filter(task_cond, case=case).exists():
+    if ProblemLink.objects.filter(Q(problem__owner=user) | Q(problem__department_id__in=teams), case=case).exists():
         return True
-    return ProblemLink.objects.filter(
-        Q(problem__owner=user) | Q(problem__department_id__in=teams), case=case
-    ).exists()
+    task_cond = Q(assignee=user) | Q(department_id__in=teams) | Q(stages__department_id__in=teams, stages__entered_at__isnull=False)
+    return Task.objects.filter(task_cond, case=case).exists()

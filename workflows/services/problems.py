@@ -130,35 +130,41 @@ def problem_fix(*, problem: Problem, resolution: str, actor: User) -> Problem:
         return problem
 
 
-def problem_fix_case(*, problem: Problem, case_id: int) -> bool:
-    """Bring the fix to one linked case; return False when there was nothing to do.
+def problem_fix_cases(*, problem: Problem, case_ids: list[int]) -> int:
+    """Bring the fix to a group of linked cases in one transaction; return how many changed.
 
-    In one transaction: the link is locked and marked applied, an open case gets the
-    resolution as a public reply (by whoever fixed the problem) and is resolved, a
-    "problem fixed" event is recorded, and its requester is told unless an earlier
-    case already told them. Running it twice changes nothing.
+    For each link not yet applied (locked, in case order): an open case gets the
+    resolution as a public reply by whoever fixed the problem and is resolved (triaged
+    first when new), through the case services, with a "problem fixed" event. Each
+    requester is told unless a ProblemNotification row says someone already told them;
+    the links are marked applied. Running it again changes nothing.
     """
     with transaction.atomic():
-        link = ProblemLink.objects.select_for_update().filter(
-            problem=problem, case_id=case_id, fix_applied_at__isnull=True).first()
-        if link is None:
-            return False
-        case = Case.objects.select_related("requester").get(pk=case_id)
+        links = list(ProblemLink.objects.select_for_update(of=("self",)).select_related("case__requester")
+                     .filter(problem=problem, case_id__in=case_ids, fix_applied_at__isnull=True).order_by("case_id"))
+        if not links:
+            return 0
         author = problem.fixed_by
         label = Actor.system(f"{problem.reference} fixed by {author}")
-        if case.is_open:
+        reason = f"{problem.reference} is fixed."
+        events = []
+        for link in links:
+            case = link.case
+            if not case.is_open:
+                continue
             comment_add(case=case, author=author, body=problem.resolution, public=True)
             if case.state == State.NEW:
-                case_transition(case=case.pk, name="triage", actor=label, reason=f"{problem.reference} is fixed.")
-            case_transition(case=case.pk, name="resolve", actor=label, reason=f"{problem.reference} is fixed.")
-            bus.publish_on_commit([_case_event(case, author, "fixed", problem).pk])
-        if case.state not in SKIP_NOTIFY_STATES and _first_notice(problem, case):
+                case_transition(case=case.pk, name="triage", actor=label, reason=reason)
+            case_transition(case=case.pk, name="resolve", actor=label, reason=reason)
+            events.append(_case_event(case, author, "fixed", problem))
+        bus.publish_on_commit([e.pk for e in events])
+        told = [link.case for link in links if link.case.state not in SKIP_NOTIFY_STATES]
+        for case in _first_notices(problem, told):
             notify(recipients=[case.requester], kind="problem_fixed", title=f"Fixed: {problem.title}",
                    body=problem.resolution, case=case, url=f"/portal/cases/{case.reference}/",
                    data={"problem": problem.pk})
-        link.fix_applied_at = clock.now()
-        link.save(update_fields=["fix_applied_at"])
-        return True
+        ProblemLink.objects.filter(pk__in=[link.pk for link in links]).update(fix_applied_at=clock.now())
+        return len(links)
 
 
 def problem_fix_finish(*, problem: Problem) -> Problem:
@@ -183,17 +189,29 @@ def problem_close(*, problem: Problem, actor: User) -> Problem:
         return problem
 
 
-def _first_notice(problem: Problem, case: Case) -> bool:
-    """Record that the customer was told, atomically; False when someone already did."""
+def _first_notices(problem: Problem, cases: list[Case]) -> list[Case]:
+    """Record that each case's requester was told; return one case per customer not told before.
+
+    INSERT ... ON CONFLICT DO NOTHING RETURNING answers race-free: concurrent batches
+    and redelivered tasks never tell a customer twice.
+    """
+    first: dict[int, Case] = {}
+    for case in cases:
+        first.setdefault(case.requester_id, case)
+    if not first:
+        return []
     table = ProblemNotification._meta.db_table
+    now = clock.now()
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(first))
+    params = [v for customer, case in first.items() for v in (problem.pk, customer, case.pk, now)]
     with connection.cursor() as cursor:
-        # ON CONFLICT DO NOTHING with RETURNING answers race-free, across concurrent batches.
         cursor.execute(
-            f"INSERT INTO {table} (problem_id, customer_id, case_id, notified_at) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (problem_id, customer_id) DO NOTHING RETURNING id",
-            [problem.pk, case.requester_id, case.pk, clock.now()],
+            f"INSERT INTO {table} (problem_id, customer_id, case_id, notified_at) VALUES {rows} "
+            "ON CONFLICT (problem_id, customer_id) DO NOTHING RETURNING customer_id",
+            params,
         )
-        return cursor.fetchone() is not None
+        new = {row[0] for row in cursor.fetchall()}
+    return [case for customer, case in first.items() if customer in new]
 
 
 def _lock(problem: Problem) -> Problem:

@@ -21,8 +21,10 @@ from tickets.services.events import case_event_record
 from workflows.models import TASK_OPEN_STATES, RouteTemplate, Task, TaskComment, TaskEvent, TaskState, Team
 from workflows.models.tasks import TASK_TRANSITION_LABELS, may_work_task
 from workflows.services import routes
+from workflows.services.absences import absent_user_ids, detour_for
 from workflows.services.assignment import assignee_pick
 from workflows.services.notifications import notify
+from workflows.services.webhooks import webhook_emit
 
 # Case states from which a new blocking task puts the case on hold.
 WAITABLE = (State.ASSIGNED, State.IN_PROGRESS, State.WAITING_ON_CUSTOMER)
@@ -204,23 +206,24 @@ def _lock(task: Task | int) -> Task:
 
 
 def _pick_holder(*, department: Team, case: Case, specialist: User | None) -> tuple[User | None, User | None]:
-    """Return (holder, the away person detoured around or None)."""
+    """Return (holder, the away person detoured around or None).
+
+    A named specialist who is away hands the task to their delegate; with no delegate
+    the department's strategy picks among the others.
+    """
+    now = clock.now()
     if specialist is not None:
-        delegate = _detour(specialist)
-        return (delegate, specialist) if delegate is not None else (specialist, None)
+        delegate = detour_for(user=specialist, at=now)
+        if delegate is not None:
+            return delegate, specialist
+        if specialist.pk not in absent_user_ids(user_ids=[specialist.pk], at=now):
+            return specialist, None
+        return assignee_pick(team=department, case=case, exclude_user_ids=[specialist.pk]), specialist
     picked = assignee_pick(team=department, case=case)
     if picked is None:
         return None, None
-    delegate = _detour(picked)
+    delegate = detour_for(user=picked, at=now)
     return (delegate, picked) if delegate is not None else (picked, None)
-
-
-def _detour(user: User) -> User | None:
-    try:
-        from workflows.services.absences import detour_for
-    except ImportError:  # absences come with the routing work; until then nobody is away
-        return None
-    return detour_for(user=user, at=clock.now())
 
 
 def _task_event(task: Task, kind: str, actor: Actor, *, reason: str = "", before=None, after=None, data=None) -> TaskEvent:
@@ -298,9 +301,5 @@ def _emit_on_commit(event_type: str, task: Task) -> None:
 
 
 def webhook_send(event_type: str, payload: dict) -> None:
-    """Queue an outgoing webhook through the webhook service once it is installed."""
-    try:
-        from workflows.services.webhooks import webhook_emit
-    except ImportError:  # webhooks come with the routing work
-        return
+    """Queue an outgoing webhook to every endpoint subscribed to `event_type` (called after commit)."""
     webhook_emit(event_type=event_type, payload=payload)

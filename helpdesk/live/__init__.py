@@ -1,0 +1,1 @@
+"""Live boards: WebSocket consumers, group names, publication after commit and the relay."""

@@ -1,0 +1,84 @@
+"""The messages a committed case event becomes: API output serializers plus routing facts.
+
+One message per event is sent to each of its groups. It carries the facts a consumer
+needs to filter without a query (the case's team and assignee, the event's visibility
+and author team), the staff rendering, and a public rendering only for public events,
+so a customer socket can only ever forward something that is public.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from tickets.api.serializers import CaseEventSerializer, CaseSerializer
+from tickets.models import CaseEvent, Visibility
+
+from . import groups
+
+# What the customer's page may learn about the case itself (the API's customer view shows
+# the same fields); never the assignee, team or tags.
+PUBLIC_CASE_FIELDS = ("id", "reference", "subject", "state_label", "created_at", "updated_at", "resolved_at", "closed_at")
+
+
+def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
+    """Return the events with everything their payload shows loaded, oldest first."""
+    return list(
+        CaseEvent.objects.filter(id__in=list(event_ids))
+        .select_related("actor", "case__requester", "case__assignee", "case__team", "case__organization",
+                        "case__product", "case__category")
+        .prefetch_related("case__tags")
+        .order_by("id")
+    )
+
+
+def event_message(event: CaseEvent) -> dict:
+    """Return the channel-layer message for one event (handled by `live_event` in consumers)."""
+    case = event.case
+    case_data = CaseSerializer(case).data
+    message = {
+        "type": "live.event",
+        "id": event.pk,
+        "case_id": event.case_id,
+        "case_team": case.team_id,
+        "case_assignee": case.assignee_id,
+        "kind": event.kind,
+        "visibility": event.visibility,
+        "author_team": (event.data or {}).get("author_team"),
+        "department": groups.task_department_id(event.data or {}),
+        "staff": {"event": _plain(CaseEventSerializer(event).data), "case": _plain(case_data)},
+    }
+    if event.visibility == Visibility.PUBLIC:
+        public_case = {k: case_data[k] for k in PUBLIC_CASE_FIELDS if k in case_data}
+        public_case["state_label"] = case.customer_state_label
+        public_case["state"] = case.state
+        message["public"] = {"event": _plain(CaseEventSerializer(event).data), "case": _plain(public_case)}
+    # Encoded once here rather than once per socket: a team's event reaches every member.
+    for view in ("staff", "public"):
+        if view in message:
+            message[f"{view}_frame"] = json.dumps({"type": "event", "id": event.pk, **message[view]},
+                                                  separators=(",", ":"))
+    return message
+
+
+def messages_for(event_ids: Iterable[int]) -> list[tuple[list[str], dict]]:
+    """Return (groups, message) for each event, in event id order."""
+    out = []
+    for event in events_load(event_ids):
+        names = groups.for_event(
+            case_id=event.case_id, kind=event.kind, team_id=event.team_id, before=event.before or {},
+            data=event.data or {}, visibility=event.visibility,
+        )
+        out.append((names, event_message(event)))
+    return out
+
+
+def _plain(data):
+    """Turn serializer output (ReturnDict, datetimes already strings) into plain JSON types."""
+    if isinstance(data, dict):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_plain(v) for v in data]
+    if isinstance(data, (str, int, float, bool)) or data is None:
+        return data
+    return str(data)
