@@ -52,9 +52,7 @@ class CaseFilter(django_filters.FilterSet):
             filter_.model = queryset.model
             filter_.parent = self
             if filter_.method is not None:
-                # The copy still shares the original's FilterMethod, which looks the method
-                # up on the original (parentless) filter; setting it again binds a new one.
-                filter_.method = filter_.method
+                filter_.method = filter_.method  # re-bind the method wrapper to this copy
 
     def filter_tags(self, qs, name, value):
         for tag in {t.strip().lower() for t in value.split(",") if t.strip()}:
