@@ -61,7 +61,8 @@ def seed() -> dict:
     teams = []
     for t in range(10):
         team, _ = Team.objects.get_or_create(slug=f"{PREFIX}-team-{t}", defaults={
-            "name": f"Bench team {t}", "assignment_strategy": STRATEGIES[t % 3], "default_capacity": 0})
+            "name": f"Bench team {t}", "assignment_strategy": STRATEGIES[t % 3], "default_capacity": 0,
+            "assign_on_arrival": True})
         teams.append(team)
         for a in range(8):
             agent, _ = User.objects.get_or_create(username=f"{PREFIX}-agent-{t}-{a}", defaults={"role": Role.AGENT})

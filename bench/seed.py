@@ -70,7 +70,6 @@ def reference_data(cursor) -> None:
     cursor.execute("SELECT count(*) FROM tickets_user WHERE username = %s", [f"{PREFIX}-customer-0"])
     if cursor.fetchone()[0]:
         return
-    now = "now()"
     tiers = ["standard", "premium", "enterprise"]
     _copy(cursor, "tickets_organization", ["name", "tier", "domain", "created_at"],
           ((f"Bench Org {i:05d}", tiers[i % 10 // 4 if i % 10 < 8 else 2], f"org{i}.bench.example", "2024-01-01T00:00Z")
@@ -85,16 +84,18 @@ def reference_data(cursor) -> None:
            "date_joined", "role", "is_org_admin", "time_zone", "organization_id"],
           (("!", False, u, u.split("-")[1].title(), u.rsplit("-", 1)[-1], f"{u}@bench.example", False, True,
             "2024-01-01T00:00Z", role, admin, "UTC", org) for u, role, org, admin in people))
-    for slug, name, tier, tz in TEAMS:
-        cursor.execute("INSERT INTO workflows_team (name, slug, kind, tier, time_zone, email, is_active) "
-                       "VALUES (%s, %s, %s, %s, %s, '', true)",
-                       [name, slug, "support" if tier else "department", tier, tz])
-    cursor.execute(
-        "INSERT INTO workflows_membership (team_id, user_id, role, joined_at) "
-        "SELECT t.id, u.id, 'member', " + now + " FROM workflows_team t JOIN tickets_user u "
-        "ON u.username LIKE %s || '-agent-' || (array_position(%s::text[], t.slug) - 1) || '-%%' "
-        "WHERE t.slug = ANY(%s)",
-        [PREFIX, [t[0] for t in TEAMS], [t[0] for t in TEAMS]])
+    # Teams and memberships through the ORM: few rows, and the model's defaults apply to
+    # columns other apps add to teams.
+    from tickets.models import User
+    from workflows.models import Membership, Team, TeamKind
+
+    teams = Team.objects.bulk_create([
+        Team(slug=slug, name=name, kind=TeamKind.SUPPORT if tier else TeamKind.DEPARTMENT, tier=tier, time_zone=tz)
+        for slug, name, tier, tz in TEAMS])
+    agents = {u.username: u.pk for u in User.objects.filter(username__startswith=f"{PREFIX}-agent-")}
+    Membership.objects.bulk_create([
+        Membership(team=team, user_id=agents[f"{PREFIX}-agent-{t}-{a}"])
+        for t, team in enumerate(teams) for a in range(AGENTS_PER_TEAM)])
     _copy(cursor, "tickets_product", ["name", "slug", "area", "is_active"],
           ((f"Bench Product {i}", f"bench-product-{i}", f"Area {i % 5}", True) for i in range(20)))
     for root in ("billing", "technical", "account", "refund", "feedback"):

@@ -293,3 +293,4 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ProblemStatusEnum": "workflows.models.problems.ProblemStatus",
     "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UserRoleEnum"] = "tickets.models.people.Role"

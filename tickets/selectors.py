@@ -163,9 +163,3 @@ def author_team_for(user, case: Case):
 
     return Team.objects.filter(pk__in=mine).order_by("name").first()
 
-
-def teams_for_reference():
-    """Return the active teams, for pickers and API clients (staff only)."""
-    from workflows.models import Team
-
-    return Team.objects.filter(is_active=True).order_by("name")

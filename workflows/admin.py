@@ -35,8 +35,9 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "tier", "time_zone", "lead", "assignment_strategy", "default_capacity", "is_active"]
-    list_filter = ["kind", "is_active", "assignment_strategy", "time_zone"]
+    list_display = ["name", "kind", "tier", "time_zone", "lead", "assignment_strategy", "assign_on_arrival",
+                    "default_capacity", "is_active"]
+    list_filter = ["kind", "is_active", "assignment_strategy", "assign_on_arrival", "time_zone"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

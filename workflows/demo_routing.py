@@ -38,7 +38,8 @@ TEAMS = [
 
 def _team(slug, name, kind, tier, tz, strategy) -> Team:
     team = Team.objects.filter(slug=slug).first() or Team.objects.filter(name=name).first()
-    values = {"assignment_strategy": strategy, "default_capacity": 12}
+    values = {"assignment_strategy": strategy, "default_capacity": 12,
+              "assign_on_arrival": strategy != Strategy.MANUAL and kind == TeamKind.SUPPORT}
     if team is None:
         values.update(name=name, slug=slug, kind=kind, tier=tier, time_zone=tz)
     return team_save(team=team, **values)

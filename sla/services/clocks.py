@@ -42,6 +42,9 @@ def clocks_react(*, case, events) -> list[CaseEvent]:
         # the policy and started a clock already; it was started from the same instant.
         started = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
         if policy is not None:
+            # Routing may already have re-matched the new case (a rule that sets the
+            # priority) and started its clocks inside this same transaction.
+            started = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
             for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION):
                 target = _target(policy, case.priority, kind)
                 if target is not None and kind not in started:

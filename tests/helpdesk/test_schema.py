@@ -28,8 +28,15 @@ def test_interactive_docs_answer(client):
     assert response.status_code == 200 and b"swagger" in response.content.lower()
 
 
+# The spine's endpoints (cases, reference data, the caller, tokens); other apps test their own.
+SPINE = ("/api/v1/cases", "/api/v1/attachments/", "/api/v1/organizations/", "/api/v1/products/",
+         "/api/v1/categories/", "/api/v1/tags/", "/api/v1/me/", "/api/v1/auth/token/")
+
+
 def _operations(schema):
     for path, item in schema["paths"].items():
+        if not path.startswith(SPINE) or path.endswith("/routing/"):
+            continue
         for method, operation in item.items():
             if method in ("get", "post", "patch", "put", "delete"):
                 yield path, method, operation

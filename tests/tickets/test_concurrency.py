@@ -39,7 +39,7 @@ def _case_in_progress(customer, agent, team):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_agents_resolving_at_once_one_wins_the_other_gets_409(api, customer, agent, second_agent, support_team):
+def test_two_agents_changing_at_once_one_wins_the_other_gets_409(api, customer, agent, second_agent, support_team):
     for _ in range(3):
         case = _case_in_progress(customer, agent, support_team)
         events = CaseEvent.objects.filter(case=case).count()
@@ -56,10 +56,7 @@ def test_two_agents_resolving_at_once_one_wins_the_other_gets_409(api, customer,
         assert CaseEvent.objects.filter(case=case).count() == events + 1
         assert CaseEvent.objects.filter(case=case, data__transition="resolve").count() == 1
 
-
-@pytest.mark.django_db(transaction=True)
-def test_expected_state_makes_the_second_of_two_escalations_a_conflict(api, customer, agent, second_agent,
-                                                                        support_team):
+    # Escalating twice is legal; `expected_version` makes the slower of two clicks a 409.
     case = _case_in_progress(customer, agent, support_team)
     url = f"/api/v1/cases/{case.reference}/transitions/escalate/"
     body = {"expected_version": case.version}
@@ -67,7 +64,8 @@ def test_expected_state_makes_the_second_of_two_escalations_a_conflict(api, cust
                           lambda: api(second_agent).post(url, body, format="json"))
     assert sorted(r.status_code for r in responses) == [200, 409]
     case.refresh_from_db()
-    assert case.escalation_level == 1 and case.version == body["expected_version"] + 1
+    assert case.escalation_level == 1
+    assert CaseEvent.objects.filter(case=case, data__transition="escalate").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

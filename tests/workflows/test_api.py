@@ -31,6 +31,7 @@ def test_managers_configure_rules_and_bad_ones_get_field_messages(api, manager, 
 
 def test_dry_run_answers_where_and_why_without_writing(api, agent, support_team, second_agent):
     support_team.assignment_strategy = Strategy.LEAST_LOADED
+    support_team.assign_on_arrival = True
     support_team.save()
     CategoryFactory(slug="billing")
     api_client = api(agent)
@@ -93,10 +94,10 @@ def test_absences_for_self_and_by_managers(api, agent, second_agent, manager):
 def test_teams_memberships_and_escalation_paths(api, manager, support_team, l2_team):
     client = api(manager)
     person = AgentFactory()
-    response = client.patch(f"/api/v1/teams/{support_team.pk}/", {"assignment_strategy": "round_robin", "time_zone": "Mars/Base"},
+    response = client.patch(f"/api/v1/routing/teams/{support_team.pk}/", {"assignment_strategy": "round_robin", "time_zone": "Mars/Base"},
                             format="json")
     assert response.status_code == 400 and "time_zone" in response.json()["fields"]
-    assert client.patch(f"/api/v1/teams/{support_team.pk}/", {"assignment_strategy": "round_robin"},
+    assert client.patch(f"/api/v1/routing/teams/{support_team.pk}/", {"assignment_strategy": "round_robin"},
                         format="json").json()["assignment_strategy"] == "round_robin"
     member = client.post("/api/v1/memberships/", {"team": support_team.pk, "user": person.pk, "capacity": 3}, format="json")
     assert member.status_code == 201 and member.json()["capacity"] == 3

@@ -16,7 +16,7 @@ from workflows.services.assignment import assignee_pick, assignment_choose
 
 
 def team_with(strategy, *names, capacity=10):
-    team = TeamFactory(assignment_strategy=strategy, default_capacity=capacity)
+    team = TeamFactory(assignment_strategy=strategy, default_capacity=capacity, assign_on_arrival=True)
     people = [AgentFactory(username=n) for n in names]
     for p in people:
         MembershipFactory(team=team, user=p)

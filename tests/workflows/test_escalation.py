@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def path(support_team, l2_team, manager, agent, l2_agent):
     l2_team.assignment_strategy = Strategy.LEAST_LOADED
-    l2_team.save()
+    l2_team.save()  # escalation picks by the strategy whether or not the team assigns on arrival
     return escalation_path_set(team=support_team, tiers=[l2_team], manager=manager)
 
 

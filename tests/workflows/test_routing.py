@@ -24,7 +24,8 @@ def refunds(billing):
 
 @pytest.fixture
 def finance_desk(db):
-    team = TeamFactory(name="Finance desk", slug="finance-desk", assignment_strategy=Strategy.LEAST_LOADED)
+    team = TeamFactory(name="Finance desk", slug="finance-desk", assignment_strategy=Strategy.LEAST_LOADED,
+                       assign_on_arrival=True)
     MembershipFactory(team=team, user=AgentFactory(username="fiona"))
     return team
 
@@ -59,7 +60,9 @@ def test_first_matching_rule_sets_team_priority_tags_and_assignee(customer, refu
     ({"field": "text", "op": "regex", "value": r"order #\d{5}"}, {"description": "about order #12345"}, True),
     ({"field": "custom.plan", "op": "eq", "value": "gold"}, {"custom_fields": {"plan": "gold"}}, True),
     ({"field": "custom.seats", "op": "gte", "value": 100}, {"custom_fields": {"seats": 250}}, True),
-    ({"field": "form.device", "op": "eq", "value": "laptop"}, {"custom_fields": {"form.device": "laptop"}}, True),
+    ({"field": "form.device", "op": "eq", "value": "laptop"},
+     {"custom_fields": {"form": {"slug": "hw", "answers": [{"name": "device", "label": "Device", "value": "Laptop"}]}}}, True),
+    ({"field": "request_form", "op": "eq", "value": "hw"}, {"custom_fields": {"form": {"slug": "hw", "answers": []}}}, True),
     ({"field": "custom.plan", "op": "exists", "value": False}, {}, True),
     ({"field": "tags", "op": "in", "value": ["vip"]}, {"tags": ["vip"]}, True),
 ])
@@ -84,10 +87,17 @@ def test_organization_tier_customer_and_product_conditions(finance_desk):
     assert case_create(requester=person, subject="Card").team is None
 
 
-def test_default_rule_always_exists_and_catches_the_rest(customer):
+def test_default_rule_always_exists_and_catches_the_rest(customer, support_team):
+    from workflows.selectors.routing import case_routing_explanation
+
     case = case_create(requester=customer, subject="Anything")
+    # Nothing changed, so nothing is recorded; the explanation says why.
+    assert not CaseEvent.objects.filter(case=case, kind=EventKind.ROUTING).exists() and case.team is None
+    assert case_routing_explanation(case)["decision"]["rule"] == routing_rule_default().name
+    routing_rule_save(rule=routing_rule_default(), actions={"team": "support-l1"})
+    case = case_create(requester=customer, subject="Anything else")
     event = CaseEvent.objects.get(case=case, kind=EventKind.ROUTING)
-    assert event.data["rule"] == routing_rule_default().name and case.team is None
+    assert event.data["rule"] == routing_rule_default().name and case.team == support_team
     with pytest.raises(Exception):
         routing_rule_delete(rule=routing_rule_default())
     with pytest.raises(InvalidInput):
@@ -129,7 +139,7 @@ def test_a_rule_whose_team_vanished_is_skipped_and_the_case_lands_in_the_default
 
 def test_case_raised_for_a_team_keeps_it_and_gets_an_assignee_by_its_strategy(customer, finance_desk):
     rule("Everything elsewhere", [], {"team": "finance-desk"})
-    other = TeamFactory(slug="fulfilment", assignment_strategy=Strategy.ROUND_ROBIN)
+    other = TeamFactory(slug="fulfilment", assignment_strategy=Strategy.ROUND_ROBIN, assign_on_arrival=True)
     MembershipFactory(team=other, user=AgentFactory(username="otto"))
     case = case_create(requester=customer, subject="Laptop request", team=other)
     assert case.team == other and case.assignee.username == "otto"

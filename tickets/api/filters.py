@@ -51,6 +51,8 @@ class CaseFilter(django_filters.FilterSet):
         for filter_ in self.filters.values():
             filter_.model = queryset.model
             filter_.parent = self
+            if filter_.method is not None:
+                filter_.method = filter_.method  # re-bind the method wrapper to this copy
 
     def filter_tags(self, qs, name, value):
         for tag in {t.strip().lower() for t in value.split(",") if t.strip()}:

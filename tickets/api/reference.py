@@ -7,7 +7,6 @@ from rest_framework import permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tickets import selectors
 from tickets.api import serializers as s
 from tickets.models import Category, Organization, Product, Tag
 
@@ -73,17 +72,6 @@ class TagViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.TagSerializer
     permission_classes = [IsStaffMember]
     ordering = ["name"]
-
-
-@extend_schema_view(list=extend_schema(summary="Active teams (staff only)", responses={200: s.TeamSerializer(many=True), **STAFF_ONLY}),
-                    retrieve=_one("team", s.TeamSerializer))
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.TeamSerializer
-    permission_classes = [IsStaffMember]
-    pagination_class = None
-
-    def get_queryset(self):
-        return selectors.teams_for_reference()
 
 
 class MeView(APIView):

@@ -227,15 +227,6 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class TeamSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    kind = serializers.CharField()
-    tier = serializers.IntegerField(allow_null=True)
-    time_zone = serializers.CharField()
-
-
 class MeSerializer(serializers.ModelSerializer):
     """The signed-in person: who they are and where they stand."""
 

@@ -10,6 +10,5 @@ router.register("organizations", reference.OrganizationViewSet, basename="organi
 router.register("products", reference.ProductViewSet, basename="product")
 router.register("categories", reference.CategoryViewSet, basename="category")
 router.register("tags", reference.TagViewSet, basename="tag")
-router.register("teams", reference.TeamViewSet, basename="team")
 
 urlpatterns = [path("me/", reference.MeView.as_view(), name="me"), *router.urls]

@@ -16,6 +16,8 @@ def desk_nav(context):
     current = getattr(request, "resolver_match", None)
     current_key = current.kwargs.get("key") if current and current.url_name == "queue" else None
     views = list(SavedView.objects.filter(owner=request.user))
+    teams = list(request.user.memberships.select_related("team").order_by("team__name").values_list(
+        "team__slug", "team__name", "team__kind"))
     from tickets.views.desk import saved_view_url
 
     return {
@@ -25,6 +27,8 @@ def desk_nav(context):
         "current_key": current_key,
         "views": [(v, saved_view_url(v)) for v in views],
         "current_path": request.get_full_path(),
+        "teams": teams,
+        "is_manager": request.user.is_manager_role,
     }
 
 

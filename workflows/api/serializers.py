@@ -46,7 +46,7 @@ class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name", "slug", "kind", "tier", "time_zone", "lead", "email", "is_active",
-                  "assignment_strategy", "default_capacity", "memberships"]
+                  "assignment_strategy", "assign_on_arrival", "default_capacity", "memberships"]
 
 
 class AbsenceSerializer(serializers.ModelSerializer):
@@ -124,6 +124,7 @@ class TeamInputSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
     assignment_strategy = serializers.ChoiceField(choices=Strategy.choices, required=False)
+    assign_on_arrival = serializers.BooleanField(required=False)
     default_capacity = serializers.IntegerField(min_value=0, max_value=1000, required=False)
 
 

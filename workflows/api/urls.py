@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 from workflows.api import personal, views
 
 router = SimpleRouter()
-router.register("teams", views.TeamViewSet, basename="team")
+router.register("routing/teams", views.TeamViewSet, basename="routing-team")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("skills", views.SkillViewSet, basename="skill")
 router.register("absences", views.AbsenceViewSet, basename="absence")

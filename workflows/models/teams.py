@@ -19,8 +19,9 @@ class Strategy(models.TextChoices):
 class Team(models.Model):
     """A group that owns a queue: a support tier (L1, L2) or a department (finance ...).
 
-    `assignment_strategy` says how a new case finds its owner; `default_capacity` is how
-    many open cases a member holds at once unless their membership says otherwise.
+    `assignment_strategy` says how an owner is chosen, `assign_on_arrival` whether routing
+    chooses one as soon as a case lands in the queue; `default_capacity` is how many open
+    cases a member holds at once unless their membership says otherwise.
     """
 
     name = models.CharField(max_length=100, unique=True)
@@ -33,7 +34,12 @@ class Team(models.Model):
     )
     email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
-    assignment_strategy = models.CharField(max_length=20, choices=Strategy.choices, default=Strategy.MANUAL)
+    assignment_strategy = models.CharField(max_length=20, choices=Strategy.choices, default=Strategy.LEAST_LOADED)
+    assign_on_arrival = models.BooleanField(
+        default=False,
+        help_text="Give cases routed to this team an owner at once by the strategy. Otherwise agents take them "
+                  "from the queue; escalations, absence handovers and tasks still pick by the strategy.",
+    )
     default_capacity = models.PositiveSmallIntegerField(
         default=10, help_text="Open cases a member holds at once; 0 means no limit."
     )

@@ -26,6 +26,7 @@ ROUTING_FIELDS: dict[str, str] = {
     "body": TEXT,
     "text": TEXT,  # subject and body together
     "tags": LIST,
+    "request_form": SCALAR,  # the slug of the request form the case came from
 }
 AUTOMATION_FIELDS: dict[str, str] = {
     **ROUTING_FIELDS,

@@ -27,9 +27,27 @@ def _facts(*, subject, description, category, product, priority, channel, organi
         "text": f"{subject or ''}\n{description or ''}",
         "tags": list(tags() if callable(tags) else tags or ()) if needed is None or "tags" in needed else [],
         "custom": custom,
-        # Request-form answers travel in the case's custom fields as "form.<question>".
-        "form": {k[5:]: v for k, v in custom.items() if k.startswith("form.")},
+        "request_form": _form(custom).get("slug"),
+        "form": _form_answers(custom),
     }
+
+
+def _form(custom: dict) -> dict:
+    form = custom.get("form")
+    return form if isinstance(form, dict) else {}
+
+
+def _form_answers(custom: dict) -> dict:
+    """Return a request form's answers by question name.
+
+    A submitted form keeps them in `custom_fields["form"]["answers"]` as
+    [{name, label, value}]; flat `form.<question>` custom fields count too.
+    """
+    answers = {k[5:]: v for k, v in custom.items() if k.startswith("form.")}
+    for answer in _form(custom).get("answers") or []:
+        if isinstance(answer, dict) and answer.get("name"):
+            answers[answer["name"]] = answer.get("value")
+    return answers
 
 
 def case_facts(case, *, event=None, needed=None) -> dict[str, Any]:

@@ -25,7 +25,15 @@ def case_routing_explanation(case) -> dict:
     elif case.team_id is not None:
         decision = {"rule": None, "trigger": "created", "kept_team": True, "conditions": [], "skipped_rules": [],
                     "team": str(case.team), "assignment": {"strategy": case.team.assignment_strategy, "why": ""},
-                    "summary": f"Raised for {case.team} directly; the team assigns by hand.", "at": case.created_at}
+                    "summary": f"Raised for {case.team} directly; nobody was free to take it, or the team assigns "
+                               "by hand, so it waits in the team queue.", "at": case.created_at}
+    else:
+        from workflows.services.routing import routing_rule_default
+
+        decision = {"rule": routing_rule_default().name, "trigger": "created", "kept_team": False, "conditions": [],
+                    "skipped_rules": [], "team": None, "assignment": None,
+                    "summary": "No routing rule matched; the default rule leaves the case in the triage queue.",
+                    "at": case.created_at}
     return {
         "case": case.reference,
         "team": str(case.team) if case.team_id else None,
@@ -42,7 +50,7 @@ def routing_dry_run(*, requester=None, subject="", description="", category=None
     """Answer where a draft case would go and why, writing nothing."""
     from tickets.models import Case
     from workflows.services.assignment import assignment_choose
-    from workflows.services.routing import Plan, routing_plan
+    from workflows.services.routing import Plan, assigns_on_arrival, routing_plan
 
     if team is not None:
         plan = Plan(rule=None, team=team, kept_team=True, note=f"Raised for {team} directly; rules are not applied.")
@@ -51,10 +59,12 @@ def routing_dry_run(*, requester=None, subject="", description="", category=None
                             priority=priority, channel=channel, organization=organization, requester=requester,
                             custom_fields=custom_fields, tags=tags)
         plan = routing_plan(facts=facts, current_team=None)
-    if plan.team is not None:
+    strategy = plan.rule.actions.get("strategy") if plan.rule else None
+    if plan.team is not None and not assigns_on_arrival(plan.team, strategy):
+        plan.note = plan.note or f"{plan.team} takes new cases from its queue."
+    elif plan.team is not None:
         draft = Case(subject=subject, description=description, category=category, product=product,
                      priority=plan.priority or priority, channel=channel, custom_fields=custom_fields or {})
-        strategy = plan.rule.actions.get("strategy") if plan.rule else None
         plan.choice = assignment_choose(team=plan.team, case=draft, strategy=strategy, commit=False)
     return plan.as_data()
 

@@ -182,8 +182,8 @@ def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
     services with the rule as actor, so each leaves its own event.
     """
     if trigger == "created" and case.team_id is not None:
-        if case.team.assignment_strategy == Strategy.MANUAL or case.assignee_id is not None:
-            return []  # raised for a team that assigns by hand: nothing to decide
+        if not assigns_on_arrival(case.team, None) or case.assignee_id is not None:
+            return []  # raised for a team whose agents take cases from the queue: nothing to decide
         locking = False
         plan = Plan(rule=None, team=case.team, kept_team=True,
                     note=f"The case was raised for {case.team} directly; routing rules were not applied.")
@@ -194,13 +194,20 @@ def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
         label = plan.rule.name if plan.rule else "routing"
     rule_actor = Actor.rule(label)
     team_changes = plan.team is not None and plan.team.pk != case.team_id
+    strategy = (plan.rule.actions.get("strategy") if plan.rule else None) or None
     needs_owner = plan.team is not None and (team_changes or case.assignee_id is None)
-    if needs_owner:
-        strategy = (plan.rule.actions.get("strategy") if plan.rule else None) or None
+    if needs_owner and not assigns_on_arrival(plan.team, strategy):
+        plan.note = plan.note or f"{plan.team} takes new cases from its queue."
+        needs_owner = team_changes  # a new team: the old owner does not follow the case
+    elif needs_owner:
         plan.choice = assignment_choose(team=plan.team, case=case, strategy=strategy,
                                         team_locked=not plan.kept_team and plan.team.pk != case.team_id and locking)
     elif plan.team is not None:
         plan.note = plan.note or f"The case stays with {case.assignee} in {plan.team}."
+    if _changes_nothing(plan, case, team_changes):
+        # Nothing to record: the case stays where it is and no rule failed on the way
+        # (the explanation endpoint says so from the case itself).
+        return []
     events = [case_event_record(case=case, kind=EventKind.ROUTING, actor=rule_actor,
                                 reason=_summary(plan, trigger),
                                 before={"team": case.team_id, "assignee": case.assignee_id, "priority": case.priority},
@@ -218,6 +225,21 @@ def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
     return events
 
 
+def assigns_on_arrival(team: Team, strategy: str | None) -> bool:
+    """Tell whether a case landing in `team` gets an owner now (a rule's strategy says so too)."""
+    if (strategy or team.assignment_strategy) == Strategy.MANUAL:
+        return False
+    return bool(strategy) or team.assign_on_arrival
+
+
+def _changes_nothing(plan: Plan, case, team_changes: bool) -> bool:
+    if plan.failures or team_changes or plan.priority or plan.add_tags:
+        return False
+    if plan.choice is not None and plan.choice.user is not None:
+        return False
+    return plan.kept_team or plan.rule is None or plan.rule.is_default
+
+
 def _apply(case, plan: Plan, actor: Actor, needs_owner: bool) -> None:
     from tickets.services.cases import case_assign, case_update
     from workflows.services.notifications import notify
@@ -233,7 +255,7 @@ def _apply(case, plan: Plan, actor: Actor, needs_owner: bool) -> None:
         # On a new team the old owner does not follow the case: None sends it to the queue.
         assignee = plan.choice.user if plan.choice else None
         case_assign(case=case, assignee=assignee, team=plan.team, actor=actor,
-                    reason=plan.choice.reason if plan.choice else "", data={"routing": True, **(plan.choice.as_data() if plan.choice else {})})
+                    reason=plan.choice.reason if plan.choice else plan.note, data={"routing": True, **(plan.choice.as_data() if plan.choice else {})})
         if assignee is not None:
             why = plan.choice.reason
             transaction.on_commit(lambda: notify(recipients=[assignee], kind="assigned",

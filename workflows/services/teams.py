@@ -10,7 +10,7 @@ from helpdesk.errors import InvalidInput
 from workflows.models import Membership, Skill, Strategy, Team, TeamKind
 
 TEAM_FIELDS = {"name", "slug", "kind", "tier", "time_zone", "lead", "email", "is_active", "assignment_strategy",
-               "default_capacity"}
+               "assign_on_arrival", "default_capacity"}
 MEMBERSHIP_FIELDS = {"role", "capacity", "skills"}
 
 
