@@ -38,6 +38,9 @@ def clocks_react(*, case, events) -> list[CaseEvent]:
     written: list[CaseEvent] = []
     if any(e.kind == EventKind.CREATED for e in events):
         policy = policy_for(case)
+        # A change nested in the creation (routing setting the priority) may have matched
+        # the policy and started a clock already; it was started from the same instant.
+        started = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
         if policy is not None:
             # Routing may already have re-matched the new case (a rule that sets the
             # priority) and started its clocks inside this same transaction.
