@@ -149,3 +149,20 @@ def test_a_chain_of_different_rules_stops_at_the_depth_bound(customer, support_t
     case.refresh_from_db()
     assert case.product.slug == "chained-product" and case.priority == "P2"  # R4 never ran
     assert sorted(AutomationRun.objects.values_list("rule__name", "depth")) == [("R1", 0), ("R2", 1), ("R3", 2)]
+
+
+def test_create_task_action_routes_a_task_to_a_department(customer, support_team, agent, finance_team, finance_member):
+    from tickets.services.cases import case_assign
+    from workflows.models import Task
+
+    make("Refund needs finance", "case_transitioned", [{"field": "event.transition", "op": "eq", "value": "start"},
+                                                       {"field": "subject", "op": "contains", "value": "refund"}],
+         [{"type": "create_task", "department": "finance", "title": "Approve the refund", "blocking": True}])
+    case = case_create(requester=customer, subject="Refund for order 123", team=support_team)
+    case_assign(case=case, assignee=agent, actor=agent)
+    case_transition(case=case, name="start", actor=agent)
+    automation_process(event_ids=[CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).latest("id").pk])
+    task = Task.objects.get(case=case)
+    assert task.department == finance_team and task.title == "Approve the refund"
+    event = CaseEvent.objects.filter(case=case, kind=EventKind.AUTOMATION).latest("id")
+    assert "created task" in event.reason and event.actor_label == "Refund needs finance"

@@ -111,24 +111,20 @@ def _notify(action, case, actor, rule_name: str) -> str:
 
 
 def _create_task(action, case, actor) -> str:
-    # The tasks service lives on its own branch; imported here so automation works without it.
-    try:
-        from workflows.services.tasks import task_create
-    except ImportError as exc:
-        raise InvalidInput("Tasks are not available in this installation.", fields={"create_task": [str(exc)]}) from exc
+    # Imported here: the tasks service imports case services that import this module's callers.
+    from workflows.models import RouteTemplate
+    from workflows.services.tasks import task_create
+
     department = Team.objects.filter(slug=action["department"], is_active=True).first()
     if department is None:
         raise InvalidInput(f"No department {action['department']!r}.", fields={"department": ["Does not exist."]})
     route_template = None
     if action.get("route_template"):
-        try:
-            from workflows.models import RouteTemplate  # the tasks developer's model
-        except ImportError:
-            RouteTemplate = None  # noqa: N806
-        if RouteTemplate is not None:
-            route_template = RouteTemplate.objects.filter(slug=action["route_template"]).first()
+        route_template = RouteTemplate.objects.filter(slug=action["route_template"]).first()
+        if route_template is None:
+            raise InvalidInput(f"No route template {action['route_template']!r}.",
+                               fields={"route_template": ["Does not exist."]})
     task = task_create(case=case, department=department, title=action["title"], actor=actor,
                        description=action.get("description", ""), route_template=route_template,
                        blocking=action.get("blocking", True))
-    return f"created task {getattr(task, 'pk', '')} for {department}"
-
+    return f"created task {task.pk} for {department}"
