@@ -83,11 +83,6 @@ def case_follow_escalation_path(*, case, actor, direction: int, reason: str) -> 
                f"Level {level} is above the last tier and no manager is set; the case stays with {team}, flagged for a manager.")
     if target_team is not None and assignee is not None and not assignee.memberships.filter(team=target_team).exists():
         assignee = None
-    if (target_team is None or target_team.pk == case.team_id) and (assignee is None or assignee.pk == case.assignee_id):
-        # Nowhere else to go (no path, no manager): the case stays with its team; the
-        # transition event already records the new level.
-        original.refresh_from_db()
-        return []
     data = {"direction": direction, "level": level, "path": path.pk if path else None,
             "team": target_team.pk if target_team else None, "assignee": assignee.pk if assignee else None, "why": why}
     events = [case_event_record(case=case, kind=EventKind.ESCALATION, actor=actor,
