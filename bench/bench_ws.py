@@ -211,6 +211,7 @@ def main():
     parser.add_argument("--port", type=int, default=8162)
     parser.add_argument("--change", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "ws.json"))
+    parser.add_argument("--key", help="name of the entry in the JSON (default: the mode)")
     args = parser.parse_args()
     django_setup()
     if args.change:
@@ -255,7 +256,7 @@ def main():
                                 and result["deliveries_received"] >= result["deliveries_expected"])
     out = Path(args.out)
     existing = json.loads(out.read_text()) if out.exists() else {}
-    existing[args.mode] = result
+    existing[args.key or args.mode] = result
     out.write_text(json.dumps(existing, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 

@@ -10,12 +10,13 @@ from tickets.models import Category, Product, Role, User
 from tickets.services.cases import case_create
 from workflows.models import Membership, Team, TeamKind
 
+# (product slug, product name if it must be made, area, subject, tags)
 IDEAS = [
-    ("Wallet", "Payments", "Dark mode for the wallet app", ["ui"]),
-    ("Wallet", "Payments", "Please add a dark theme", ["ui"]),
-    ("Wallet", "Payments", "Export transactions to CSV", ["export"]),
-    ("Cards", "Cards", "Freeze my card from the app", ["security"]),
-    ("Cards", "Cards", "Virtual cards for online shopping", ["security"]),
+    ("mobile-app", "Mobile Banking App", "Mobile", "Dark mode for the mobile app", ["ui"]),
+    ("mobile-app", "Mobile Banking App", "Mobile", "Please add a dark theme", ["ui"]),
+    ("reporting", "Reporting Suite", "Analytics", "Export transactions to CSV", ["export"]),
+    ("cards", "Corporate Cards", "Cards", "Freeze my card from the app", ["security"]),
+    ("cards", "Corporate Cards", "Cards", "Virtual cards for online shopping", ["security"]),
 ]
 
 
@@ -37,8 +38,8 @@ def seed(stdout) -> None:
             customers = [User.objects.create_user(username="feedback-customer", password="demo-Pass-123",
                                                   role=Role.CUSTOMER, email="feedback-customer@example.com")]
         requests = []
-        for i, (product_name, area, subject, tags) in enumerate(IDEAS):
-            product, _ = Product.objects.get_or_create(name=product_name, defaults={"slug": product_name.lower(), "area": area})
+        for i, (slug, product_name, area, subject, tags) in enumerate(IDEAS):
+            product, _ = Product.objects.get_or_create(slug=slug, defaults={"name": product_name, "area": area})
             case = case_create(requester=customers[i % len(customers)], subject=subject, category=category,
                                product=product, tags=tags)
             requests.append(feedback_capture(case=case))

@@ -202,7 +202,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "helpdesk.api.ordering.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "helpdesk.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 25,

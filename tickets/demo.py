@@ -10,6 +10,7 @@ so a second run finds them all and writes nothing.
 from __future__ import annotations
 
 import random
+import traceback
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -179,6 +180,12 @@ def seed_cases(stdout, *, count: int = DEMO_CASES) -> None:
         except DomainError as exc:  # a refusal by another app's rule must not stop the demo
             failures += 1
             stdout.write(f"tickets demo: case {seq} stopped early: {exc}\n")
+        except Exception as exc:  # a bug elsewhere: that case is rolled back, the rest still load
+            failures += 1
+            if failures == 1:
+                stdout.write(f"tickets demo: case {seq} NOT made:\n{traceback.format_exc()}")
+            else:
+                stdout.write(f"tickets demo: case {seq} NOT made: {exc!r}\n")
     counts = {s: Case.objects.filter(custom_fields__has_key="demo_seq", state=s).count() for s in State.values}
     stdout.write(f"tickets demo: {len(todo) - failures} cases made; by state "
                  + ", ".join(f"{s} {n}" for s, n in counts.items()) + "\n")

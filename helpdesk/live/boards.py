@@ -17,7 +17,7 @@ from tickets.models import CaseEvent, Role, Visibility, team_ids
 from tickets.selectors import events_visible_to
 
 from . import access, groups
-from .payloads import event_message, events_load
+from .payloads import event_frame, event_message, event_views, events_load
 
 
 class Board:
@@ -131,7 +131,7 @@ class PortalCaseBoard(Board):
         return _ids(events_visible_to(self.user, self.case, after_id=after_id), limit)
 
     def accepts(self, message):
-        if message.get("visibility") != Visibility.PUBLIC or "public" not in message:
+        if message.get("visibility") != Visibility.PUBLIC or "public_frame" not in message:
             return None
         return "public"
 
@@ -160,8 +160,8 @@ def board_open(user, name: str, key: str) -> Board | None:
     return None
 
 
-def resync(board: Board, after_id: int) -> tuple[str, list[dict]]:
-    """Return ("replay", payloads) of what the board missed after `after_id`, in order, or ("reload", []).
+def resync(board: Board, after_id: int) -> tuple[str, list[tuple[int, str]]]:
+    """Return ("replay", [(event id, frame)]) of what the board missed after `after_id`, in order, or ("reload", []).
 
     A reload is asked for when the gap is more than RESYNC_MAX_EVENTS events, when the
     last seen event is older than the RESYNC_WINDOW_SECONDS retention window, or when
@@ -175,13 +175,12 @@ def resync(board: Board, after_id: int) -> tuple[str, list[dict]]:
     ids = board.missed_ids(after_id, limit + 1)
     if len(ids) > limit:
         return "reload", []
-    payloads = []
+    frames = []
     for event in events_load(ids):
-        message = event_message(event)
-        view = board.accepts(message)
+        view = board.accepts(event_message(event))
         if view is not None:
-            payloads.append(message[view])
-    return "replay", payloads
+            frames.append((event.pk, event_frame(event.pk, event_views(event)[view], replay=True)))
+    return "replay", frames
 
 
 def _ids(qs, limit: int) -> list[int]:

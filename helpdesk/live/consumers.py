@@ -47,7 +47,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.viewers: dict[str, tuple[dict, float]] = {}
         self.typing: dict[str, float] = {}
         self.resyncing = False
-        self.held: list[dict] = []
+        self.held: list[tuple[int, str]] = []
         await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -135,21 +135,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._replay(last_id)
 
     async def _replay(self, last_id: int):
-        outcome, payloads = await database_sync_to_async(boards.resync)(self.board, last_id)
+        outcome, frames = await database_sync_to_async(boards.resync)(self.board, last_id)
         if outcome == "reload":
             self.resyncing, self.held = False, []
             await self._send({"type": "reload", "reason": "gap"})
             return
         sent = set()
-        for payload in payloads:
-            sent.add(payload["event"]["id"])
-            await self._send({"type": "event", "id": payload["event"]["id"], "replay": True, **payload})
+        for event_id, frame in frames:
+            sent.add(event_id)
+            await self.send(text_data=frame)
         # Live messages that arrived while the log was read: send those the replay did not.
         held, self.held, self.resyncing = self.held, [], False
-        for payload in held:
-            if payload["event"]["id"] not in sent:
-                await self._send({"type": "event", "id": payload["event"]["id"], **payload})
-        await self._send({"type": "resynced", "count": len(payloads)})
+        for event_id, frame in held:
+            if event_id not in sent:
+                await self.send(text_data=frame)
+        await self._send({"type": "resynced", "count": len(frames)})
 
     async def _typing(self, message):
         if self.board is None or not self.board.presence:
@@ -170,7 +170,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if view is None:
             return
         if self.resyncing:
-            self.held.append(message[view])
+            self.held.append((message["id"], message[f"{view}_frame"]))
             return
         await self.send(text_data=message[f"{view}_frame"])
 

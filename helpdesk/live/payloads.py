@@ -32,32 +32,45 @@ def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
     )
 
 
-def event_message(event: CaseEvent) -> dict:
-    """Return the channel-layer message for one event (handled by `live_event` in consumers)."""
+def event_views(event: CaseEvent) -> dict[str, dict]:
+    """Return the renderings of an event: "staff" always, "public" only for a public event."""
     case = event.case
     case_data = CaseSerializer(case).data
-    message = {
-        "type": "live.event",
-        "id": event.pk,
-        "case_id": event.case_id,
-        "case_team": case.team_id,
-        "case_assignee": case.assignee_id,
-        "kind": event.kind,
-        "visibility": event.visibility,
-        "author_team": (event.data or {}).get("author_team"),
-        "department": groups.task_department_id(event.data or {}),
-        "staff": {"event": _plain(CaseEventSerializer(event).data), "case": _plain(case_data)},
-    }
+    event_data = _plain(CaseEventSerializer(event).data)
+    views = {"staff": {"event": event_data, "case": _plain(case_data)}}
     if event.visibility == Visibility.PUBLIC:
         public_case = {k: case_data[k] for k in PUBLIC_CASE_FIELDS if k in case_data}
         public_case["state_label"] = case.customer_state_label
         public_case["state"] = case.state
-        message["public"] = {"event": _plain(CaseEventSerializer(event).data), "case": _plain(public_case)}
-    # Encoded once here rather than once per socket: a team's event reaches every member.
-    for view in ("staff", "public"):
-        if view in message:
-            message[f"{view}_frame"] = json.dumps({"type": "event", "id": event.pk, **message[view]},
-                                                  separators=(",", ":"))
+        views["public"] = {"event": event_data, "case": _plain(public_case)}
+    return views
+
+
+def event_frame(event_id: int, view: dict, *, replay: bool = False) -> str:
+    """Return the JSON text frame a socket receives for one rendering of an event."""
+    frame = {"type": "event", "id": event_id, **({"replay": True} if replay else {}), **view}
+    return json.dumps(frame, separators=(",", ":"))
+
+
+def event_message(event: CaseEvent) -> dict:
+    """Return the channel-layer message for one event (handled by `live_event` in consumers).
+
+    Flat on purpose: the frames are encoded once here rather than once per socket, and the
+    in-memory layer deep-copies a message for every member of a group.
+    """
+    message = {
+        "type": "live.event",
+        "id": event.pk,
+        "case_id": event.case_id,
+        "case_team": event.case.team_id,
+        "case_assignee": event.case.assignee_id,
+        "kind": event.kind,
+        "visibility": event.visibility,
+        "author_team": (event.data or {}).get("author_team"),
+        "department": groups.task_department_id(event.data or {}),
+    }
+    for name, view in event_views(event).items():
+        message[f"{name}_frame"] = event_frame(event.pk, view)
     return message
 
 

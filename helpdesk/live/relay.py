@@ -71,12 +71,13 @@ class Relay:
         from .publish import fan_out
 
         if self.last_id is None:
-            self.last_id = await database_sync_to_async(latest_event_id)()
+            self.last_id = await database_sync_to_async(latest_event_id, thread_sensitive=False)()
             return 0
         layer = get_channel_layer(groups.LAYER)
         sent = 0
         while True:
-            messages, ids = await database_sync_to_async(self._read)()
+            # Its own worker thread: the shared sync thread serves page views and subscriptions.
+            messages, ids = await database_sync_to_async(self._read, thread_sensitive=False)()
             if not ids:
                 return sent
             await fan_out(layer, messages)

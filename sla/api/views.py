@@ -14,10 +14,13 @@ from sla.selectors import reports
 from sla.selectors.coverage import coverage_report
 from sla.selectors.shifts import next_handover, on_shift_now, team_on_duty
 from tickets import selectors as case_selectors
+from tickets.api.serializers import ErrorSerializer
 from tickets.models import team_ids
 
-NOT_FOUND = {404: OpenApiResponse(description="No such case or team, or one the caller may not see.")}
-BAD = {400: OpenApiResponse(description="Invalid query; `fields` maps each parameter to its errors.")}
+NOT_FOUND = {404: OpenApiResponse(response=ErrorSerializer, description="No such case or team, or one the caller may not see.")}
+BAD = {400: OpenApiResponse(response=ErrorSerializer, description="Invalid query; `fields` maps each parameter to its errors.")}
+REFERENCE = OpenApiParameter("reference", str, OpenApiParameter.PATH,
+                             description="The case reference (`CS-000123`) or its number.")
 
 
 def _query(serializer_class, data) -> dict:
@@ -54,7 +57,7 @@ def _missing():
 
 
 class CaseClocksView(APIView):
-    @extend_schema(summary="The SLA clocks of a case, with remaining business time",
+    @extend_schema(summary="The SLA clocks of a case, with remaining business time", parameters=[REFERENCE],
                    responses={200: s.ClockSerializer(many=True), **NOT_FOUND})
     def get(self, request, reference):
         case = case_selectors.case_get(request.user, reference)
@@ -105,7 +108,7 @@ class CoverageView(APIView):
 
 class ShiftsView(APIView):
     @extend_schema(summary="Who is on shift now and when each team hands over",
-                   parameters=[OpenApiParameter("team", int, required=False)],
+                   parameters=[OpenApiParameter("team", int, required=False, description="Only this team.")],
                    responses={200: s.ShiftStatusSerializer(many=True), **NOT_FOUND})
     def get(self, request):
         from workflows.models import Team

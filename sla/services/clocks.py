@@ -38,10 +38,16 @@ def clocks_react(*, case, events) -> list[CaseEvent]:
     written: list[CaseEvent] = []
     if any(e.kind == EventKind.CREATED for e in events):
         policy = policy_for(case)
+        # A change nested in the creation (routing setting the priority) may have matched
+        # the policy and started a clock already; it was started from the same instant.
+        started = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
         if policy is not None:
+            # Routing may already have re-matched the new case (a rule that sets the
+            # priority) and started its clocks inside this same transaction.
+            started = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
             for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION):
                 target = _target(policy, case.priority, kind)
-                if target is not None:
+                if target is not None and kind not in started:
                     written += _start(case, None, kind, target, policy, case.created_at, now)
         return written + _follow_state(case, now, reopened=False)
     clocks = {c.kind: c for c in Clock.objects.select_for_update(of=("self",)).filter(case=case).select_related("calendar", "policy")}

@@ -36,8 +36,10 @@ def server_env(*, redis: bool, data_dir: Path, **extra) -> dict:
 @contextmanager
 def uvicorn(port: int, env: dict):
     """Run the ASGI app on 127.0.0.1:`port` until the block ends."""
-    with socket.socket() as probe:
-        assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} is taken"
+    deadline = time.monotonic() + 20
+    while _listening(port):  # a server stopped by the previous test may still be exiting
+        assert time.monotonic() < deadline, f"port {port} is taken"
+        time.sleep(0.2)
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--lifespan", "off", "--log-level", "warning"],
@@ -67,3 +69,9 @@ def stop(proc) -> None:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(10)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

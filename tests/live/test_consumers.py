@@ -183,7 +183,7 @@ def test_restricted_note_reaches_its_team_but_not_other_staff(team_case, agent, 
 
     board = CaseBoard(l2_agent, team_case.reference, team_case)
     message = {"case_team": team_case.team_id, "case_assignee": None, "visibility": Visibility.RESTRICTED,
-               "author_team": team_case.team_id, "staff": {"event": {"id": 1}}}
+               "author_team": team_case.team_id, "staff_frame": "{}"}
     assert board.accepts(message) is None
     message["author_team"] = l2_team.pk
     assert board.accepts(message) is not None

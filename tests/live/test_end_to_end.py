@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -24,7 +23,8 @@ from sla.services.policies import calendar_define, policy_define
 from tests.live.servers import server_env, stop, uvicorn
 from tickets.services.cases import case_create
 
-PORT = int(os.environ.get("HELPDESK_LIVE_TEST_PORT", "8161"))
+# One port per mode: the first mode's server may still be closing its sockets.
+PORTS = {"direct": 8161, "relay": 8164}
 QUEUE = "live-e2e"
 
 
@@ -51,8 +51,8 @@ def test_a_breach_fired_by_the_worker_reaches_the_manager_board(
                            "--without-mingle", "--loglevel", "WARNING", env=env, cwd=tmp_path)
     worker = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
     try:
-        with uvicorn(PORT, env):
-            frame = asyncio.run(_watch_sla_board(cookie, env, tmp_path))
+        with uvicorn(PORTS[mode], env):
+            frame = asyncio.run(_watch_sla_board(PORTS[mode], cookie, env, tmp_path))
     finally:
         stop(worker)
     assert frame["event"]["kind"] == "sla" and frame["event"]["data"]["target"] == "first_response"
@@ -60,12 +60,12 @@ def test_a_breach_fired_by_the_worker_reaches_the_manager_board(
     assert frame["case"]["reference"] == case.reference
 
 
-async def _watch_sla_board(cookie, env, tmp_path) -> dict:
+async def _watch_sla_board(port, cookie, env, tmp_path) -> dict:
     """Subscribe to the manager SLA board, have the worker run the SLA sweep, return the breach frame."""
     import websockets
 
     async with websockets.connect(
-        f"ws://127.0.0.1:{PORT}/ws/live/", origin=f"http://127.0.0.1:{PORT}",
+        f"ws://127.0.0.1:{port}/ws/live/", origin=f"http://127.0.0.1:{port}",
         additional_headers={"Cookie": cookie}, open_timeout=10,
     ) as ws:
         await ws.send(json.dumps({"type": "subscribe", "board": "sla"}))

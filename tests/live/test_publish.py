@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -10,6 +12,7 @@ from django.db import transaction
 from helpdesk.live import groups, publish
 from helpdesk.live.payloads import messages_for
 from tests.live.conftest import frames_until, subscribe
+from tickets.api.serializers import CaseEventSerializer
 from tickets.services.cases import case_assign, case_transition, comment_add
 
 
@@ -27,9 +30,11 @@ def test_payload_reuses_the_api_serializers_and_carries_the_id(db, team_case, ag
     comment_add(case=team_case, author=agent, body="Internal", public=False, author_team=support_team)
     event = team_case.events.last()
     [(names, message)] = messages_for([event.pk])
-    assert message["id"] == event.pk == message["staff"]["event"]["id"]
-    assert message["staff"]["case"]["reference"] == team_case.reference
-    assert "public" not in message  # an internal note has no customer rendering at all
+    staff = json.loads(message["staff_frame"])
+    assert message["id"] == event.pk == staff["id"] == staff["event"]["id"]
+    assert staff["event"] == dict(CaseEventSerializer(event).data) | {"occurred_at": staff["event"]["occurred_at"]}
+    assert staff["case"]["reference"] == team_case.reference
+    assert "public_frame" not in message  # an internal note has no customer rendering at all
     assert groups.case_public(team_case.pk) not in names
 
 

@@ -168,3 +168,18 @@ def test_first_matching_policy_wins_in_order(always_calendar, dublin_calendar, c
     assert clock(case, TargetKind.RESOLUTION).policy.name == "P1 anywhere"
     case = case_create(requester=customer, subject="Chat P3", channel="chat", priority="P3")
     assert clock(case, TargetKind.RESOLUTION).policy.name == "Chat"
+
+
+def test_routing_that_raises_the_priority_at_creation_starts_each_clock_once(always_calendar, customer, travel):
+    from workflows.services.rules import routing_rule_save
+
+    policy_define(name="Urgent", position=1, priorities=["P1"], targets=targets(always_calendar, first=15))
+    policy_define(name="Standard", is_default=True, targets=targets(always_calendar))
+    routing_rule_save(name="Outage is P1", position=1, conditions=[{"field": "subject", "op": "contains", "value": "outage"}],
+                      actions={"priority": "P1"})
+    case = case_create(requester=customer, subject="Total outage", priority="P3")
+    case.refresh_from_db()
+    assert case.priority == "P1"
+    first = clock(case, TargetKind.FIRST_RESPONSE)
+    assert first.policy.name == "Urgent" and first.due_at == T0 + timedelta(minutes=15)
+    assert len([e for e in sla_events(case, "started") if e.data["target"] == "first_response"]) == 1

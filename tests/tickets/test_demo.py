@@ -23,8 +23,9 @@ def _row_counts() -> dict[str, int]:
 
 @pytest.fixture
 def seeded(db):
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("seed_demo", stdout=out, stderr=err)
+    assert "NOT loaded" not in err.getvalue(), err.getvalue()
     return out.getvalue()
 
 

@@ -83,6 +83,31 @@ def case_follow_escalation_path(*, case, actor, direction: int, reason: str) -> 
                f"Level {level} is above the last tier and no manager is set; the case stays with {team}, flagged for a manager.")
     if target_team is not None and assignee is not None and not assignee.memberships.filter(team=target_team).exists():
         assignee = None
+    if (target_team is None or target_team.pk == case.team_id) and (assignee is None or assignee.pk == case.assignee_id):
+        # Nowhere else to go (no path, no manager): the case stays where it is, and the
+        # log says so, so an escalation is never silently absorbed.
+        stay = case.team
+        summary = (f"Escalated to level {level}; there is no further tier or manager, so the case stays "
+                   f"with {stay or 'the unrouted queue'}." if direction > 0 else
+                   f"De-escalated to level {level}; the case stays with {stay or 'the unrouted queue'}.")
+        event = case_event_record(
+            case=case, kind=EventKind.ESCALATION, actor=actor,
+            reason=reason or ("Escalated" if direction > 0 else "De-escalated"),
+            before={"team": case.team_id, "assignee": case.assignee_id, "escalation_level": level - direction},
+            after={"team": case.team_id, "assignee": case.assignee_id, "escalation_level": level},
+            data={"direction": direction, "level": level, "path": path.pk if path else None,
+                  "team": case.team_id, "assignee": case.assignee_id, "why": why or summary, "stayed": True,
+                  "summary": summary},
+        )
+        if direction > 0 and stay is not None:
+            leads = [m.user for m in stay.memberships.select_related("user")
+                     .filter(role__in=[MembershipRole.LEAD, MembershipRole.MANAGER])]
+            if stay.lead_id:
+                leads.append(stay.lead)
+            notify(recipients=leads, kind="escalated", title=f"Escalated in {stay}: {case.subject}",
+                   body=summary, case=case)
+        original.refresh_from_db()
+        return [event]
     data = {"direction": direction, "level": level, "path": path.pk if path else None,
             "team": target_team.pk if target_team else None, "assignee": assignee.pk if assignee else None, "why": why}
     events = [case_event_record(case=case, kind=EventKind.ESCALATION, actor=actor,

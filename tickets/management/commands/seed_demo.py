@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 import time
+import traceback
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.test.utils import override_settings
 
 DEMO_MODULES = [
@@ -46,13 +48,24 @@ class Command(BaseCommand):
 
     def _seed(self):
         started = time.perf_counter()
+        failed = []
         for name in DEMO_MODULES:
             module = demo_module(name)
-            if module is not None:
-                module.seed(self.stdout)
+            if module is None:
+                continue
+            # One app's broken demo must not keep the product from starting: its writes are
+            # rolled back, the error is shown, and the other demos still load.
+            try:
+                with transaction.atomic():
+                    module.seed(self.stdout)
+            except Exception:
+                failed.append(name)
+                self.stderr.write(f"{name}: demo data NOT loaded:\n{traceback.format_exc()}")
         from tickets.demo import DEMO_PASSWORD, demo_logins, seed_cases
 
         seed_cases(self.stdout)
+        if failed:
+            self.stderr.write(self.style.ERROR(f"Demo data NOT loaded for {', '.join(failed)} (errors above)."))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.perf_counter() - started:.1f}s."))
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for username, what in demo_logins():
