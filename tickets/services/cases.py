@@ -186,8 +186,11 @@ def case_create(
         ]
         if files:
             attachments_store(case=case, comment=None, files=files, user=requester)
+        # Clocks start from the created event before routing runs: a rule that changes
+        # the priority then re-matches running clocks instead of racing their start.
+        events += integrations.sla_case_changed(case=case, events=events)
         events += integrations.routing_case_created(case=case, actor=actor)
-        return _finish(case, events)
+        return _finish(case, events, reacted=False)
 
 
 def case_transition(
