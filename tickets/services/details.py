@@ -1,0 +1,143 @@
+"""Editing a case's details: subject, description, classification, tags and custom fields."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+
+from helpdesk.errors import Conflict, InvalidInput
+from helpdesk.eventlog import Actor
+from tickets.models import (
+    Case,
+    EventKind,
+    Priority,
+    State,
+    Tag,
+    User,
+    is_case_staff,
+)
+from tickets.services import integrations
+from tickets.services.events import case_event_record
+from tickets.services.spine import (
+    Forbidden,
+    _check_expected,
+    _finish,
+    _lock,
+    _text,
+    _touch,
+)
+
+EDITABLE_FIELDS = ("subject", "description", "priority", "category", "product", "organization", "tags", "custom_fields")
+MAX_CUSTOM_FIELDS = 50
+# Custom fields that hold an object rather than a plain value.
+STRUCTURED_CUSTOM_FIELDS = frozenset({"form"})
+MAX_TAGS = 20
+
+
+def case_update(
+    *,
+    case: Case | int,
+    actor: Actor | User,
+    changes: dict[str, Any],
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Change classification and details; one `field_change` event per changed field.
+
+    A new category or product re-runs routing; any change lets the SLA engine re-match.
+    Unknown fields are refused.
+    """
+    actor = Actor.of(actor)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput("Unknown fields.", fields={f: ["This field cannot be edited."] for f in sorted(unknown)})
+    cleaned = dict(changes)
+    if "subject" in cleaned:
+        cleaned["subject"] = _text(cleaned["subject"], "subject", max_chars=200, required=True)
+    if "description" in cleaned:
+        cleaned["description"] = _text(cleaned["description"], "description", max_chars=100_000, required=False)
+    if "priority" in cleaned and cleaned["priority"] not in Priority.values:
+        raise InvalidInput("Unknown priority.", fields={"priority": [f"Choose one of {', '.join(Priority.values)}."]})
+    if "custom_fields" in cleaned:
+        cleaned["custom_fields"] = _custom_fields(cleaned["custom_fields"])
+    if "tags" in cleaned:
+        cleaned["tags"] = _tag_names(cleaned["tags"])
+    with transaction.atomic():
+        case = _lock(case)
+        _check_expected(case, None, expected_version, actor)
+        if actor.is_user and not is_case_staff(actor.user, case):
+            raise Forbidden("Only the staff working this case can edit it.")
+        if case.state in (State.CLOSED, State.CANCELLED, State.MERGED):
+            raise Conflict(f"A {case.get_state_display().lower()} case cannot be edited.", state=case.state)
+        events = []
+        for field, new in cleaned.items():
+            if field == "tags":
+                old = sorted(case.tags.values_list("name", flat=True))
+                if old == sorted(new):
+                    continue
+                case.tags.set(_tags(new))
+                before, after = {"tags": old}, {"tags": sorted(new)}
+            else:
+                old = getattr(case, field)
+                if old == new:
+                    continue
+                setattr(case, field, new)
+                before, after = {field: _plain(old)}, {field: _plain(new)}
+            events.append(
+                case_event_record(
+                    case=case, kind=EventKind.FIELD_CHANGE, actor=actor, reason=reason,
+                    before=before, after=after, data={"field": field},
+                )
+            )
+        if not events:
+            return case
+        _touch(case)
+        case.save()
+        if {"category", "product"} & {e.data["field"] for e in events}:
+            events += integrations.routing_case_reclassified(case=case, actor=actor)
+        return _finish(case, events)
+
+
+def _plain(value):
+    if hasattr(value, "pk"):
+        return {"id": value.pk, "name": str(value)}
+    return value
+
+
+def _custom_fields(value) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput("Custom fields must be an object.", fields={"custom_fields": ["Expected an object."]})
+    if len(value) > MAX_CUSTOM_FIELDS:
+        raise InvalidInput("Too many custom fields.", fields={"custom_fields": [f"At most {MAX_CUSTOM_FIELDS}."]})
+    for key, item in value.items():
+        if not isinstance(key, str) or not key or len(key) > 64:
+            raise InvalidInput("Bad custom field name.", fields={"custom_fields": [f"Bad name: {key!r}."]})
+        if key in STRUCTURED_CUSTOM_FIELDS and isinstance(item, dict):
+            # A request form's answers keep their shape (workflows.services.forms), bounded in size.
+            if len(json.dumps(item, default=str)) > 20_000:
+                raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
+        elif not isinstance(item, (str, int, float, bool, type(None), list)) or len(str(item)) > 2000:
+            raise InvalidInput("Bad custom field value.", fields={"custom_fields": [f"Bad value for {key}."]})
+    return value
+
+
+def _tag_names(tags) -> list[str]:
+    if isinstance(tags, str) or not isinstance(tags, (list, tuple)):
+        raise InvalidInput("Tags must be a list.", fields={"tags": ["Expected a list of names."]})
+    names = sorted({str(t).strip().lower() for t in tags if str(t).strip()})
+    if len(names) > MAX_TAGS or any(len(n) > 50 for n in names):
+        raise InvalidInput("Too many or too long tags.", fields={"tags": [f"At most {MAX_TAGS} tags of 50 characters."]})
+    return names
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in names if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    return list(existing.values())
