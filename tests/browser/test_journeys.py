@@ -113,6 +113,8 @@ def test_keyboard_moves_through_the_queue_and_assigns(open_page, shot, customer,
     desk.keyboard.press("j")
     desk.keyboard.press("Enter")
     expect(desk.locator(".case-ref")).to_contain_text(cases[2].reference)
+    # The shortcuts are bound by a deferred script: wait for it before the next key.
+    desk.wait_for_load_state("load")
     desk.keyboard.press("j")
     expect(desk.locator(".case-ref")).to_contain_text(cases[1].reference)
     desk.keyboard.press("/")

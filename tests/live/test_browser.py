@@ -17,8 +17,6 @@ pytestmark = pytest.mark.browser
 
 PORT = int(os.environ.get("HELPDESK_LIVE_BROWSER_PORT", "8163"))
 BASE = f"http://127.0.0.1:{PORT}"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def _session(user) -> dict:
@@ -37,9 +35,9 @@ def _transition(token: str, reference: str, name: str) -> dict:
 
 
 def test_agent_b_sees_agent_a_change_without_reload(
-    needs_postgres, needs_redis, transactional_db, agent, second_agent, support_team, customer, tmp_path, monkeypatch
+    browser, needs_postgres, needs_redis, transactional_db, agent, second_agent, support_team, customer, tmp_path, monkeypatch
 ):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     case = case_create(requester=customer, subject="Both agents look at this", team=support_team, actor=customer)
     token = Token.objects.create(user=agent).key
@@ -47,10 +45,9 @@ def test_agent_b_sees_agent_a_change_without_reload(
     # Playwright's sync API keeps an event loop in this thread; the database work is done.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     env = server_env(redis=True, data_dir=tmp_path)
-    with uvicorn(PORT, env), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with uvicorn(PORT, env):
+        contexts = {}
         try:
-            contexts = {}
             for who in ("a", "b"):
                 contexts[who] = browser.new_context()
                 contexts[who].add_cookies([cookies[who]])
@@ -83,4 +80,5 @@ def test_agent_b_sees_agent_a_change_without_reload(
             for page in (b_board, b_case):
                 assert page.evaluate("window.notReloaded") is True
         finally:
-            browser.close()
+            for context in contexts.values():
+                context.close()
