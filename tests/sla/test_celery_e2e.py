@@ -29,7 +29,7 @@ def _start(args, env, log):
 def test_beat_and_worker_breach_a_case_and_escalate_it(needs_postgres, needs_redis, customer, tmp_path):
     from sla.services.policies import calendar_define
 
-    needs_redis.flushdb()  # this worktree's own Redis database: drop tasks left by earlier runs
+    needs_redis.flushdb()  # the test run's own Redis database: drop tasks left by earlier runs
     calendar = calendar_define(name="24x7", always=True)
     policy_define(name="Escalate on breach", is_default=True, breach_escalate=True,
                   targets=[("P3", TargetKind.FIRST_RESPONSE, 1, calendar)])
