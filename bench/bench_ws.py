@@ -231,7 +231,7 @@ def main():
     args.env = env
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port",
-         str(args.port), "--lifespan", "off", "--log-level", "warning", "--no-access-log"],
+         str(args.port), "--lifespan", "on", "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=env,
     )
     try:

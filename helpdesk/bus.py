@@ -2,25 +2,62 @@
 
 Services call `publish_on_commit` inside their transaction; nothing runs unless the
 transaction commits, so a rollback never notifies, automates or broadcasts.
+
+The events of one transaction reach the subscribers together, once: a case creation
+whose routing assigns the case through nested services, or a sweep that touches many
+cases, is one delivery rather than one per service call.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import queue
+import threading
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
 
+class _Batch:
+    """The event ids published so far in one transaction, delivered by the first surviving hook."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+
+    def flush(self) -> None:
+        ids, self.ids = self.ids, []
+        if ids:
+            hand_over(ids)
+
+
 def publish_on_commit(event_ids: Iterable[int]) -> None:
-    """Register delivery of `event_ids` to every subscriber once the transaction commits."""
+    """Register delivery of `event_ids` to every subscriber once the transaction commits.
+
+    Every call registers the batch's flush with `transaction.on_commit`, so the batch is
+    delivered even when the savepoint of an earlier call was rolled back (its hook is
+    gone, a later one remains). Ids of events rolled back with a savepoint may travel with
+    the batch; subscribers load events by id, so such ids find nothing and change nothing.
+    """
     ids = [i for i in event_ids if i is not None]
-    if ids:
-        transaction.on_commit(lambda: deliver(ids))
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        hand_over(ids)  # autocommit: the events are committed already
+        return
+    batch = getattr(connection, "_helpdesk_event_batch", None)
+    # A batch whose hooks all left the queue (delivered, or rolled back with the
+    # transaction) belongs to an earlier transaction: start a new one.
+    if batch is None or not any(getattr(func, "__self__", None) is batch for _, func, _ in connection.run_on_commit):
+        batch = connection._helpdesk_event_batch = _Batch()
+    batch.ids.extend(ids)
+    transaction.on_commit(batch.flush)
 
 
 def deliver(event_ids: list[int]) -> None:
@@ -30,3 +67,96 @@ def deliver(event_ids: list[int]) -> None:
             import_string(path)(event_ids)
         except Exception:  # a broken subscriber must not lose the others' work
             log.exception("event subscriber %s failed for events %s", path, event_ids)
+
+
+# --- delivery off the committing thread ------------------------------------------------
+#
+# A web process answers the request that made a change without waiting for the live
+# publication, the automation and webhook hand-offs: once `background_start` has run
+# (the ASGI application does it), committed batches go to one daemon thread per process,
+# which delivers them in commit order. Elsewhere (Celery workers, beat, management
+# commands, tests) delivery stays on the committing thread, right after the commit.
+
+
+class _Dispatcher:
+    """One thread delivering batches in the order they were committed; bounded."""
+
+    def __init__(self, max_batches: int):
+        self.pid = os.getpid()
+        self.queue: queue.Queue[list[int] | None] = queue.Queue(maxsize=max_batches)
+        self.thread = threading.Thread(target=self._run, name="helpdesk-event-bus", daemon=True)
+        self.thread.start()
+
+    def alive(self) -> bool:
+        return self.pid == os.getpid() and self.thread.is_alive()
+
+    def submit(self, ids: list[int]) -> None:
+        try:
+            self.queue.put_nowait(ids)
+        except queue.Full:
+            # Far behind (a stalled broker, say): the committing thread delivers itself,
+            # which slows it down instead of letting the backlog grow without bound.
+            deliver(ids)
+
+    def _run(self) -> None:
+        while True:
+            ids = self.queue.get()
+            try:
+                if ids is None:
+                    return
+                deliver(ids)
+            finally:
+                # This thread's own database connection: drop it when broken or too old.
+                close_old_connections()
+                self.queue.task_done()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every submitted batch was delivered; return False on timeout."""
+        done = threading.Event()
+        waiter = threading.Thread(target=lambda: (self.queue.join(), done.set()), daemon=True)
+        waiter.start()
+        return done.wait(timeout)
+
+
+_dispatcher: _Dispatcher | None = None
+_dispatcher_lock = threading.Lock()
+
+
+def background_start(max_batches: int = 10_000) -> None:
+    """Deliver committed events from a daemon thread of this process from now on (idempotent)."""
+    global _dispatcher
+    with _dispatcher_lock:
+        if _dispatcher is None or not _dispatcher.alive():
+            _dispatcher = _Dispatcher(max_batches)
+
+
+def background_stop(timeout: float = 10.0) -> bool:
+    """Deliver what is queued, then return to delivering on the committing thread."""
+    global _dispatcher
+    with _dispatcher_lock:
+        dispatcher, _dispatcher = _dispatcher, None
+    if dispatcher is None or not dispatcher.alive():
+        return True
+    drained = dispatcher.drain(timeout)
+    dispatcher.queue.put(None)
+    return drained
+
+
+def background_drain(timeout: float = 10.0) -> bool:
+    """Wait until the events committed so far were delivered (True at once when not in background)."""
+    dispatcher = _dispatcher
+    if dispatcher is None or not dispatcher.alive():
+        return True
+    return dispatcher.drain(timeout)
+
+
+def hand_over(ids: list[int]) -> None:
+    """Deliver `ids` now, or queue them for this process's delivery thread when it runs."""
+    dispatcher = _dispatcher
+    if dispatcher is not None and dispatcher.alive():
+        dispatcher.submit(ids)
+    else:
+        deliver(ids)
+
+
+atexit.register(background_stop, 5.0)

@@ -42,7 +42,7 @@ def uvicorn(port: int, env: dict):
         time.sleep(0.2)
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--lifespan", "off", "--log-level", "warning"],
+         "--lifespan", "on", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:

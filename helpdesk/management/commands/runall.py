@@ -43,7 +43,7 @@ def child_commands(*, host: str, port: int, concurrency: int) -> dict[str, list[
     celery = [python, "-m", "celery", "-A", "helpdesk"]
     return {
         "web": [python, "-m", "uvicorn", "helpdesk.asgi:application", "--host", host, "--port", str(port),
-                "--lifespan", "off"],
+                "--lifespan", "on"],
         # Mingle and gossip broadcast to other workers; the filesystem transport has no
         # fanout and one worker needs neither.
         "worker": celery + ["worker", "--loglevel", "INFO", "--concurrency", str(concurrency),
