@@ -162,3 +162,15 @@ def browser():
         yield chromium
         chromium.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Forget the per-process copies of rules and policies: each test's rows are rolled back after it."""
+    from sla.services.policies import policies_forget
+    from workflows.services.automation import automation_rules_forget
+    from workflows.services.routing import routing_rules_forget
+
+    for forget in (policies_forget, routing_rules_forget, automation_rules_forget):
+        forget()
+    yield

@@ -17,7 +17,7 @@ from sla.models import Clock, ClockState, Policy, Target, TargetKind
 from sla.selectors.calendars import business_calendar
 from sla.services.policies import policy_for
 from tickets.models import TERMINAL_STATES, CaseEvent, EventKind, State
-from tickets.services.events import case_event_record
+from tickets.services.events import case_event_record, case_events_record_many
 
 REMATCH_FIELDS = {"priority", "product", "organization"}
 SLA_ACTOR = Actor.sla("SLA")
@@ -37,19 +37,7 @@ def clocks_react(*, case, events) -> list[CaseEvent]:
     now = wall.now()
     written: list[CaseEvent] = []
     if any(e.kind == EventKind.CREATED for e in events):
-        policy = policy_for(case)
-        # A change nested in the creation (routing setting the priority) may have matched
-        # the policy and started a clock already; it was started from the same instant.
-        started = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
-        if policy is not None:
-            # Routing may already have re-matched the new case (a rule that sets the
-            # priority) and started its clocks inside this same transaction.
-            started = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
-            for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION):
-                target = _target(policy, case.priority, kind)
-                if target is not None and kind not in started:
-                    written += _start(case, None, kind, target, policy, case.created_at, now)
-        return written + _follow_state(case, now, reopened=False)
+        return _start_new_case(case, now)
     clocks = {c.kind: c for c in Clock.objects.select_for_update(of=("self",)).filter(case=case).select_related("calendar", "policy")}
     fields = {e.data.get("field") for e in events if e.kind == EventKind.FIELD_CHANGE}
     if fields & REMATCH_FIELDS:
@@ -127,6 +115,32 @@ def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy,
     schedule(clock, bc)
     clock.save()
     return [_record(case, clock, "started", reason=reason)]
+
+
+def _start_new_case(case, now: datetime) -> list[CaseEvent]:
+    """Start the first-response and resolution clocks of a case just created: two rows, one statement each.
+
+    `case_create` lets the clocks react before routing runs, so the case has no clocks yet;
+    a rule that then changes the priority re-matches them.
+    """
+    policy = policy_for(case)
+    if policy is None:
+        return []
+    clocks = []
+    for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION):
+        target = _target(policy, case.priority, kind)
+        if target is not None:
+            clock = Clock(case=case, kind=kind, policy=policy, calendar=target.calendar, priority=case.priority,
+                          state=ClockState.RUNNING, target_seconds=target.minutes * 60, started_at=case.created_at,
+                          paused_seconds=0, checkpoints=_checkpoints(policy), fired=0)
+            bc = _calendar(clock, now)
+            clock.due_at = add_business_seconds(bc, clock.started_at, clock.target_seconds)
+            schedule(clock, bc)
+            clocks.append(clock)
+    if not clocks:
+        return []
+    Clock.objects.bulk_create(clocks)
+    return case_events_record_many(entries=[event_entry(case, clock, "started") for clock in clocks])
 
 
 def _meet(case, clock: Clock, now: datetime) -> list[CaseEvent]:

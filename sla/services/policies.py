@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time as monotonic_time
 from datetime import time
 
 from django.core.exceptions import ValidationError
@@ -32,11 +34,37 @@ def policy_matches(policy: Policy, case) -> bool:
     return True
 
 
-def policy_for(case) -> Policy | None:
-    """Return the first active policy (by position) matching the case, else the default, else None."""
+# Every new case and every re-match reads the policies; they change rarely. This process
+# notices its own edits at once (signals, see SlaConfig.ready) and other processes'
+# within RELOAD_SECONDS (a monotonic timer, not the wall clock).
+RELOAD_SECONDS = 2.0
+_active: dict = {"policies": None, "loaded": 0.0}
+_active_lock = threading.Lock()
+
+
+def policies_forget(**_kwargs) -> None:
+    """Drop this process's copy of the active policies (connected to policy and calendar saves)."""
+    with _active_lock:
+        _active["policies"] = None
+
+
+def active_policies() -> list[Policy]:
+    """Return the active policies by position with products, categories, targets and calendars loaded."""
+    with _active_lock:
+        policies = _active["policies"]
+        if policies is not None and monotonic_time.monotonic() - _active["loaded"] < RELOAD_SECONDS:
+            return policies
     policies = list(
         Policy.objects.filter(is_active=True).prefetch_related("products", "categories", "targets__calendar")
     )
+    with _active_lock:
+        _active.update(policies=policies, loaded=monotonic_time.monotonic())
+    return policies
+
+
+def policy_for(case) -> Policy | None:
+    """Return the first active policy (by position) matching the case, else the default, else None."""
+    policies = active_policies()
     for policy in policies:
         if not policy.is_default and policy_matches(policy, case):
             return policy
