@@ -188,6 +188,25 @@ def test_customer_raises_a_case_for_themselves(api, customer, other_customer):
     assert refused.status_code == 400 and "requester" in refused.json()["fields"]
 
 
+def test_the_creation_answer_is_the_case_as_read_back(api, customer, support_team):
+    """The answer to a creation shows what routing did inside it: team, owner, priority, tags."""
+    from workflows.services.rules import routing_rule_save
+
+    billing = CategoryFactory(name="Billing", slug="billing")
+    refunds = CategoryFactory(name="Refunds", slug="refunds", parent=billing)
+    routing_rule_save(name="Billing to support", conditions=[{"field": "category", "op": "eq", "value": "billing"}],
+                      actions={"team": support_team.slug, "priority": "P2", "add_tags": ["money"]}, position=10)
+    client = api(customer)
+    response = client.post("/api/v1/cases/", {"subject": "Refund please", "category": refunds.pk, "tags": ["web"]},
+                           format="json")
+    assert response.status_code == 201
+    created = response.json()
+    assert created["team"]["name"] == support_team.name and created["priority"] == "P2"
+    assert created["tags"] == ["money", "web"] and created["category"]["name"] == str(refunds)
+    read_back = client.get(f"/api/v1/cases/{created['reference']}/").json()
+    assert created == read_back
+
+
 def test_staff_raise_a_case_on_behalf_of_a_customer(api, agent, customer):
     response = api(agent).post("/api/v1/cases/", {"subject": "Called in", "requester": customer.pk,
                                                   "channel": "phone", "priority": "P2"}, format="json")

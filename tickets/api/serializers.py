@@ -262,7 +262,9 @@ class CaseCreateInputSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.API)
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True), required=False, allow_null=True)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True), required=False, allow_null=True)
+    # With its parent: the created case is answered from these rows ("Billing › Refund").
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True).select_related("parent"),
+                                                  required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20, default=list)
     custom_fields = serializers.DictField(required=False, default=dict)
     requester = serializers.PrimaryKeyRelatedField(

@@ -72,8 +72,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if requester != request.user and not request.user.is_staff_member:
             raise InvalidInput("Only staff can raise a case for someone else.", fields={"requester": ["Not allowed."]})
         case = case_services.case_create(requester=requester, actor=request.user, **data)
-        # Staff raising a case for another team's customer may not see it afterwards.
-        visible = selectors.case_list(request.user).filter(pk=case.pk).first()
+        if requester.pk == request.user.pk:
+            # Their own case, which they always see: answered from the rows the creation
+            # already holds (the service keeps the case up to date with routing's changes).
+            case.requester = request.user
+            visible = case
+        else:
+            # Staff raising a case for another team's customer may not see it afterwards.
+            visible = selectors.case_list(request.user).filter(pk=case.pk).first()
         body = s.CaseDetailSerializer(visible or case, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
