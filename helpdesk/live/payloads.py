@@ -39,12 +39,20 @@ def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
     )
 
 
-def event_views(event: CaseEvent) -> dict[str, dict]:
-    """Return the renderings of an event: "staff" always, "public" only for a public event."""
+def event_views(event: CaseEvent, rendered_cases: dict[int, dict] | None = None) -> dict[str, dict]:
+    """Return the renderings of an event: "staff" always, "public" only for a public event.
+
+    `rendered_cases` keeps each case's rendering across the events of one batch: a new case
+    brings its created, SLA and routing events, all showing the same committed case.
+    """
     case = event.case
-    case_data = CaseSerializer(case).data
+    if rendered_cases is None:
+        rendered_cases = {}
+    case_data = rendered_cases.get(case.pk)
+    if case_data is None:
+        case_data = rendered_cases[case.pk] = _plain(CaseSerializer(case).data)
     event_data = _plain(CaseEventSerializer(event).data)
-    views = {"staff": {"event": event_data, "case": _plain(case_data)}}
+    views = {"staff": {"event": event_data, "case": case_data}}
     if event.visibility == Visibility.PUBLIC:
         public_case = {k: case_data[k] for k in PUBLIC_CASE_FIELDS if k in case_data}
         public_case["state_label"] = case.customer_state_label
@@ -59,7 +67,7 @@ def event_frame(event_id: int, view: dict, *, replay: bool = False) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
-def event_message(event: CaseEvent) -> dict:
+def event_message(event: CaseEvent, rendered_cases: dict[int, dict] | None = None) -> dict:
     """Return the channel-layer message for one event (handled by `live_event` in consumers).
 
     Flat on purpose: the frames are encoded once here rather than once per socket, and the
@@ -76,7 +84,7 @@ def event_message(event: CaseEvent) -> dict:
         "author_team": (event.data or {}).get("author_team"),
         "department": groups.task_department_id(event.data or {}),
     }
-    for name, view in event_views(event).items():
+    for name, view in event_views(event, rendered_cases).items():
         message[f"{name}_frame"] = event_frame(event.pk, view)
     return message
 
@@ -84,12 +92,13 @@ def event_message(event: CaseEvent) -> dict:
 def messages_for(event_ids: Iterable[int]) -> list[tuple[list[str], dict]]:
     """Return (groups, message) for each event, in event id order."""
     out = []
+    rendered_cases: dict[int, dict] = {}
     for event in events_load(event_ids):
         names = groups.for_event(
             case_id=event.case_id, kind=event.kind, team_id=event.team_id, before=event.before or {},
             data=event.data or {}, visibility=event.visibility,
         )
-        out.append((names, event_message(event)))
+        out.append((names, event_message(event, rendered_cases)))
     return out
 
 
