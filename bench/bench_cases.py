@@ -11,8 +11,10 @@ of SQL queries it makes:
   (`?state=new&state=triaged&...`), first page and a deep cursor page (90% down the
   list), with the default page size (25) and 100;
 - case detail: `GET /api/v1/cases/CS-…/` for cases of the agent's team;
-- creation: `POST /api/v1/cases/` by customers, one after another from this one process,
-  checking that each new case has its `created` event.
+- creation: `POST /api/v1/cases/` by customers, one after another from this one process
+  (or from --create-threads clients at once), with SLA policies in place so that each new
+  case starts its clocks, checking that each new case has its `created` event; the time
+  includes the delivery of every creation's events (live boards, automation, webhooks).
 Writes bench/results/cases.json.
 """
 
@@ -225,6 +227,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Case API benchmark (PostgreSQL).")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--creates", type=int, default=1000)
+    parser.add_argument("--create-threads", type=int, default=1,
+                        help="clients posting at once, all served by this one process (default 1: one after another)")
     parser.add_argument("--repeat", type=int, default=60)
     args = parser.parse_args()
     if not settings.IS_POSTGRES:
@@ -239,7 +243,7 @@ def main() -> None:
         for name, figures in reads.items():
             print(f"  {name:<24} median {figures['median_ms']:>7} ms  p95 {figures['p95_ms']:>7} ms  "
                   f"{figures['queries']} queries", flush=True)
-        create = bench_create(args.creates)
+        create = bench_create(args.creates, threads=args.create_threads)
         print(f"  create                   {create['per_second']} cases/s, median {create['median_ms']} ms, "
               f"{create['queries']} queries", flush=True)
         results["sizes"][str(size)] = {"seed": seeded, "reads": reads, "create": create,
