@@ -7,6 +7,8 @@ who asked (once per decision) and records the loop as closed.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.db import transaction
 from django_fsm import can_proceed
@@ -29,33 +31,48 @@ STATUS_MESSAGES = {
 def feedback_on_case_events(event_ids: list[int]) -> None:
     """Event-bus subscriber: queue the capture of cases that became product feedback.
 
-    One query answers the common case (no created or re-categorised case among the
-    events); the category tree is read only when there is one.
+    One query answers: the events that created or re-categorised a case now in the
+    feedback category tree (kept per process), without a feedback request yet.
     """
     from feedback.tasks import feedback_capture_cases
 
-    candidates = dict(
-        CaseEvent.objects.filter(pk__in=event_ids, kind__in=[EventKind.CREATED, EventKind.FIELD_CHANGE],
-                                 case__category_id__isnull=False, case__feedback_request__isnull=True)
-        .values_list("case_id", "case__category_id")
-    )
-    if not candidates:
+    category_ids = feedback_category_ids()
+    if not category_ids:
         return
-    category_ids = set(feedback_category_ids())
-    case_ids = sorted(case_id for case_id, category_id in candidates.items() if category_id in category_ids)
+    case_ids = sorted(set(
+        CaseEvent.objects.filter(pk__in=event_ids, kind__in=[EventKind.CREATED, EventKind.FIELD_CHANGE],
+                                 case__category_id__in=category_ids, case__feedback_request__isnull=True)
+        .values_list("case_id", flat=True)
+    ))
     if case_ids:
         feedback_capture_cases.delay(case_ids)
 
 
+# Every committed batch of events asks for the feedback categories; the tree changes
+# rarely. This process forgets its copy when it saves a category (FeedbackConfig.ready);
+# other processes' changes are seen within RELOAD_SECONDS (monotonic timer).
+RELOAD_SECONDS = 2.0
+_categories: dict = {"ids": None, "loaded": 0.0}
+
+
+def feedback_categories_forget(**_kwargs) -> None:
+    """Drop this process's copy of the feedback category ids."""
+    _categories["ids"] = None
+
+
 def feedback_category_ids() -> list[int]:
     """Return the ids of the feedback category and every category below it."""
+    ids = _categories["ids"]
+    if ids is not None and time.monotonic() - _categories["loaded"] < RELOAD_SECONDS:
+        return ids
     root = Category.objects.filter(slug=settings.HELPDESK_FEEDBACK_CATEGORY).first()
-    if root is None:
-        return []
-    ids, frontier = [root.pk], [root.pk]
-    while frontier:
-        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids += frontier
+    ids = []
+    if root is not None:
+        ids, frontier = [root.pk], [root.pk]
+        while frontier:
+            frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids += frontier
+    _categories.update(ids=ids, loaded=time.monotonic())
     return ids
 
 
