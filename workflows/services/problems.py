@@ -195,6 +195,9 @@ def _first_notices(problem: Problem, cases: list[Case]) -> list[Case]:
         first.setdefault(case.requester_id, case)
     if not first:
         return []
+    # In customer order: two groups that share customers then wait for each other's rows
+    # in the same order instead of deadlocking.
+    first = dict(sorted(first.items()))
     table = ProblemNotification._meta.db_table
     now = clock.now()
     rows = ", ".join(["(%s, %s, %s, %s)"] * len(first))
