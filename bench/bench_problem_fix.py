@@ -141,6 +141,18 @@ def one_run(run: int, n_cases: int, timeout: float) -> dict:
     return result
 
 
+def code_version() -> str | None:
+    """Return the commit the benchmark ran (with "+changes" when the tree differs from it), or None."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{commit}+changes" if dirty else commit
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
@@ -173,7 +185,7 @@ def main() -> None:
         "what": "POST /api/v1/problems/{ref}/fix/ with N linked open cases; background fix by a Celery worker",
         "cases": args.cases, "worker_concurrency": args.concurrency,
         "batch_size": args.batch_size or problem_jobs.BATCH_SIZE, "commit_every": args.commit_every or problem_jobs.COMMIT_EVERY,
-        "command": " ".join(["python", "bench/bench_problem_fix.py", *sys.argv[1:]]),
+        "command": " ".join(["python", "bench/bench_problem_fix.py", *sys.argv[1:]]), "code": code_version(),
         "database": connection.vendor, "postgres_version": connection.cursor().connection.info.server_version,
         "median_fix_seconds": statistics.median(r["fix_seconds"] for r in runs),
         "median_request_ms": statistics.median(r["request_ms"] for r in runs),
