@@ -8,7 +8,9 @@ reply, is resolved, and each customer has exactly one notification.
     DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/5 \\
         .venv/bin/python bench/bench_problem_fix.py --cases 10000 --runs 3 --concurrency 2
 
-Writes bench/results/problem_fix.json.
+`--batch-size` and `--commit-every` override `workflows.problem_jobs.BATCH_SIZE` and
+`COMMIT_EVERY` in the worker (for tuning); `--out` names the results file.
+Writes bench/results/problem_fix.json by default.
 """
 
 from __future__ import annotations
@@ -75,14 +77,26 @@ def seed(run: int, n_cases: int) -> tuple[Problem, User]:
     return problem, engineer
 
 
-def start_worker(concurrency: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--loglevel=WARNING",
+# Starts the worker with other batch sizes: the pool's processes are forked from this one,
+# so they keep the values set here.
+WORKER_WITH_KNOBS = (
+    "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'helpdesk.settings'); django.setup(); "
+    "from workflows import problem_jobs; "
+    "problem_jobs.BATCH_SIZE = int(os.environ.get('BENCH_BATCH_SIZE') or problem_jobs.BATCH_SIZE); "
+    "problem_jobs.COMMIT_EVERY = int(os.environ.get('BENCH_COMMIT_EVERY') or problem_jobs.COMMIT_EVERY); "
+    "from celery.__main__ import main; sys.argv[0] = 'celery'; main()"
+)
+
+
+def start_worker(concurrency: int, knobs: dict[str, str]) -> subprocess.Popen:
+    start = ["-c", WORKER_WITH_KNOBS] if knobs else ["-m", "celery"]
+    cmd = [sys.executable, *start, "-A", "helpdesk", "worker", "--loglevel=WARNING",
            f"--concurrency={concurrency}", "--pool=prefork", "--without-gossip", "--without-mingle",
            "--without-heartbeat", "-n", f"bench-problem-fix-{os.getpid()}@%h"]
     log_path = ROOT / "bench" / "results" / "tmp" / "problem_fix_worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
-    worker = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0"},
+    worker = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0", **knobs},
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     time.sleep(6)  # let the worker connect before the first task is sent
     if worker.poll() is not None:
@@ -92,6 +106,7 @@ def start_worker(concurrency: int) -> subprocess.Popen:
 
 def one_run(run: int, n_cases: int, timeout: float) -> dict:
     problem, engineer = seed(run, n_cases)
+    load_before = os.getloadavg()[0]
     client = APIClient()
     client.force_authenticate(engineer)
     started = time.perf_counter()
@@ -118,11 +133,24 @@ def one_run(run: int, n_cases: int, timeout: float) -> dict:
         "fix_seconds": round(total_seconds, 2), "cases_per_second": round(n_cases / total_seconds, 1),
         "resolved": resolved, "public_replies": replies, "notifications": told.count(),
         "customers_notified": per_customer, "notification_records": ProblemNotification.objects.filter(problem=problem).count(),
+        "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
     }
     assert resolved == replies == n_cases, result
     assert told.count() == per_customer == customers, result
     print(json.dumps(result), flush=True)
     return result
+
+
+def code_version() -> str | None:
+    """Return the commit the benchmark ran (with "+changes" when the tree differs from it), or None."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{commit}+changes" if dirty else commit
 
 
 def main() -> None:
@@ -131,13 +159,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--batch-size", type=int, default=None, help="override problem_jobs.BATCH_SIZE")
+    parser.add_argument("--commit-every", type=int, default=None, help="override problem_jobs.COMMIT_EVERY")
+    parser.add_argument("--out", default="problem_fix.json", help="file name under bench/results/")
     args = parser.parse_args()
     if not settings.IS_POSTGRES or not settings.REDIS_URL:
         raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark measures the production setup.")
     from helpdesk.celery import app
+    from workflows import problem_jobs
 
+    knobs = {}
+    if args.batch_size:
+        knobs["BENCH_BATCH_SIZE"] = str(args.batch_size)
+    if args.commit_every:
+        knobs["BENCH_COMMIT_EVERY"] = str(args.commit_every)
     app.control.purge()
-    worker = start_worker(args.concurrency)
+    worker = start_worker(args.concurrency, knobs)
     try:
         runs = [one_run(i + 1, args.cases, args.timeout) for i in range(args.runs)]
     finally:
@@ -146,14 +183,16 @@ def main() -> None:
     summary = {
         "benchmark": "problem_fix",
         "what": "POST /api/v1/problems/{ref}/fix/ with N linked open cases; background fix by a Celery worker",
-        "cases": args.cases, "worker_concurrency": args.concurrency, "batch_size": 500,
+        "cases": args.cases, "worker_concurrency": args.concurrency,
+        "batch_size": args.batch_size or problem_jobs.BATCH_SIZE, "commit_every": args.commit_every or problem_jobs.COMMIT_EVERY,
+        "command": " ".join(["python", "bench/bench_problem_fix.py", *sys.argv[1:]]), "code": code_version(),
         "database": connection.vendor, "postgres_version": connection.cursor().connection.info.server_version,
         "median_fix_seconds": statistics.median(r["fix_seconds"] for r in runs),
         "median_request_ms": statistics.median(r["request_ms"] for r in runs),
         "median_cases_per_second": statistics.median(r["cases_per_second"] for r in runs),
         "target_fix_seconds": 30, "runs": runs,
     }
-    out = ROOT / "bench" / "results" / "problem_fix.json"
+    out = ROOT / "bench" / "results" / args.out
     out.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2))
 

@@ -145,8 +145,20 @@ def _start_new_case(case, now: datetime) -> list[CaseEvent]:
 
 def _meet(case, clock: Clock, now: datetime) -> list[CaseEvent]:
     """Stop a running, paused or breached clock as met (a breach stays recorded)."""
-    if clock.met_at is not None or clock.state in (ClockState.MET, ClockState.CANCELLED):
+    entry = meet_entry(case, clock, now)
+    if entry is None:
         return []
+    clock.save()
+    return [case_event_record(**entry)]
+
+
+def meet_entry(case, clock: Clock, now: datetime) -> dict | None:
+    """Mark `clock` met in memory (the caller saves it); return its "met" event's arguments, or None.
+
+    None when there is nothing to meet: the clock was met or cancelled already.
+    """
+    if clock.met_at is not None or clock.state in (ClockState.MET, ClockState.CANCELLED):
+        return None
     bc = _calendar(clock, now)
     if clock.state == ClockState.PAUSED:
         clock.paused_seconds += business_seconds_between(bc, clock.paused_at, now)
@@ -156,9 +168,8 @@ def _meet(case, clock: Clock, now: datetime) -> list[CaseEvent]:
     if not breached:
         clock.state = ClockState.MET
     clock.next_check_at = None
-    clock.save()
-    return [_record(case, clock, "met", breached=breached,
-                    business_seconds=round(business_seconds_between(bc, clock.started_at, now) - clock.paused_seconds))]
+    return event_entry(case, clock, "met", breached=breached,
+                       business_seconds=round(business_seconds_between(bc, clock.started_at, now) - clock.paused_seconds))
 
 
 def _cancel(case, clock: Clock, reason: str) -> list[CaseEvent]:

@@ -1,8 +1,8 @@
 """Every write to a problem: create, link and unlink cases, workaround, one-click send, fix.
 
 Fixing a problem only records the fix and queues the background work
-(`workflows.problem_jobs`), which resolves each linked open case through the case
-services in batches and tells each affected customer once.
+(`workflows.problem_jobs`), which resolves the linked open cases in groups, with set-based
+statements (`tickets.services.batch`), and tells each affected customer once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from helpdesk import bus, clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.eventlog import Actor
 from tickets.models import Case, CaseEvent, Category, EventKind, Product, State, User, Visibility, is_case_staff, team_ids
-from tickets.services.cases import case_transition, comment_add
+from tickets.services.batch import case_resolve_many
+from tickets.services.cases import comment_add
 from tickets.services.events import case_event_record
 from workflows.models import Problem, ProblemLink, ProblemNotification, ProblemStatus, Team
 from workflows.services.notifications import notify
@@ -131,39 +132,33 @@ def problem_fix(*, problem: Problem, resolution: str, actor: User) -> Problem:
 
 
 def problem_fix_cases(*, problem: Problem, case_ids: list[int]) -> int:
-    """Bring the fix to a group of linked cases in one transaction; return how many changed.
+    """Bring the fix to a group of linked cases in one transaction; return how many links were applied.
 
-    For each link not yet applied (locked, in case order): an open case gets the
-    resolution as a public reply by whoever fixed the problem and is resolved (triaged
-    first when new), through the case services, with a "problem fixed" event. Each
-    requester is told unless a ProblemNotification row says someone already told them;
-    the links are marked applied. Running it again changes nothing.
+    The links not yet applied are locked (case order), then their cases: every open
+    case gets the resolution as a public reply by whoever fixed the problem and is
+    resolved (triaged first when new), with a "problem fixed" event, through
+    `tickets.services.batch.case_resolve_many` (set-based statements, one publication).
+    Each requester is told unless a ProblemNotification row says someone already told
+    them; the links are marked applied. Running it again changes nothing.
     """
     with transaction.atomic():
-        links = list(ProblemLink.objects.select_for_update(of=("self",)).select_related("case__requester")
-                     .filter(problem=problem, case_id__in=case_ids, fix_applied_at__isnull=True).order_by("case_id"))
+        links = list(ProblemLink.objects.select_for_update().filter(
+            problem=problem, case_id__in=case_ids, fix_applied_at__isnull=True).order_by("case_id")
+            .values_list("pk", "case_id"))
         if not links:
             return 0
         author = problem.fixed_by
-        label = Actor.system(f"{problem.reference} fixed by {author}")
-        reason = f"{problem.reference} is fixed."
-        events = []
-        for link in links:
-            case = link.case
-            if not case.is_open:
-                continue
-            comment_add(case=case, author=author, body=problem.resolution, public=True)
-            if case.state == State.NEW:
-                case_transition(case=case.pk, name="triage", actor=label, reason=reason)
-            case_transition(case=case.pk, name="resolve", actor=label, reason=reason)
-            events.append(_case_event(case, author, "fixed", problem))
-        bus.publish_on_commit([e.pk for e in events])
-        told = [link.case for link in links if link.case.state not in SKIP_NOTIFY_STATES]
+        done = case_resolve_many(
+            cases=[case_id for _, case_id in links], reply=problem.resolution, author=author,
+            actor=Actor.system(f"{problem.reference} fixed by {author}"), reason=f"{problem.reference} is fixed.",
+            follow_up=_event_args(author, "fixed", problem),
+        )
+        told = [case for case in done.cases if case.state not in SKIP_NOTIFY_STATES]
         for case in _first_notices(problem, told):
             notify(recipients=[case.requester], kind="problem_fixed", title=f"Fixed: {problem.title}",
                    body=problem.resolution, case=case, url=f"/portal/cases/{case.reference}/",
                    data={"problem": problem.pk})
-        ProblemLink.objects.filter(pk__in=[link.pk for link in links]).update(fix_applied_at=clock.now())
+        ProblemLink.objects.filter(pk__in=[pk for pk, _ in links]).update(fix_applied_at=clock.now())
         return len(links)
 
 
@@ -200,6 +195,9 @@ def _first_notices(problem: Problem, cases: list[Case]) -> list[Case]:
         first.setdefault(case.requester_id, case)
     if not first:
         return []
+    # In customer order: two groups that share customers then wait for each other's rows
+    # in the same order instead of deadlocking.
+    first = dict(sorted(first.items()))
     table = ProblemNotification._meta.db_table
     now = clock.now()
     rows = ", ".join(["(%s, %s, %s, %s)"] * len(first))
@@ -222,10 +220,13 @@ def _lock(problem: Problem) -> Problem:
 
 
 def _case_event(case: Case, actor, kind: str, problem: Problem) -> CaseEvent:
-    return case_event_record(
-        case=case, kind=EventKind.PROBLEM, actor=Actor.of(actor),
-        visibility=Visibility.INTERNAL,
-        data={"type": kind, "problem": problem.pk, "reference": problem.reference, "title": problem.title,
-              "status": problem.state},
-    )
+    return case_event_record(case=case, **_event_args(actor, kind, problem))
 
+
+def _event_args(actor, kind: str, problem: Problem) -> dict:
+    """Return the arguments (all but the case) of the case event saying what happened with `problem`."""
+    return {
+        "kind": EventKind.PROBLEM, "actor": Actor.of(actor), "visibility": Visibility.INTERNAL,
+        "data": {"type": kind, "problem": problem.pk, "reference": problem.reference, "title": problem.title,
+                 "status": problem.state},
+    }
