@@ -20,6 +20,7 @@ from django_fsm import can_proceed
 from helpdesk import bus, clock
 from helpdesk.eventlog import Actor
 from tickets.models import Case, CaseEvent, Comment, EventKind, State, User, Visibility
+from tickets.services import integrations
 from tickets.services.events import case_events_record_many
 from tickets.services.spine import _text
 
@@ -57,8 +58,6 @@ def case_resolve_many(
     then one insert for the replies, one for all the events, one update for the cases
     and one for the clocks; the events are published once on commit.
     """
-    from sla.services.clocks_batch import clocks_resolve_many
-
     reply = _text(reply, "body", max_chars=100_000, required=True)
     with transaction.atomic():
         locked = list(Case.objects.select_for_update(of=("self",)).select_related("requester", "team")
@@ -79,7 +78,7 @@ def case_resolve_many(
         comments = Comment.objects.bulk_create(
             [Comment(case=case, author=author, body=reply, is_public=True, created_at=now) for case in done.resolved]
         )
-        clock_entries = clocks_resolve_many(cases=done.resolved, replied=True)
+        clock_entries = integrations.sla_cases_resolved(cases=done.resolved, replied=True)
         author_actor = Actor.of(author)
         entries: list[dict[str, Any]] = []
         for case, comment in zip(done.resolved, comments, strict=True):

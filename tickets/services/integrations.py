@@ -37,6 +37,13 @@ def sla_case_changed(*, case: Case, events: list[CaseEvent]) -> list[CaseEvent]:
     return clocks_react(case=case, events=events)
 
 
+def sla_cases_resolved(*, cases: list[Case], replied: bool) -> dict[int, tuple[list[dict], list[dict]]]:
+    """Let the SLA engine meet the clocks of many cases resolved at once (after a staff reply when `replied`)."""
+    from sla.services.clocks_batch import clocks_resolve_many
+
+    return clocks_resolve_many(cases=cases, replied=replied)
+
+
 def may_comment_as_department(user, case: Case) -> bool:
     """Tell whether a department member works a task routed from this case."""
     from workflows.services.access import department_works_case
