@@ -1,10 +1,13 @@
 """Routing: which team a case goes to, with what priority and tags, and who takes it.
 
-Rules are compiled once per process and recompiled when any rule changes (checked by
-one small aggregate query per routing, and dropped at once by a signal in this process).
-First match wins; a rule that fails at run time is recorded and skipped, and the
-default rule, which always exists, catches the rest. Every decision is a `routing`
-event naming the rule, the conditions that held and why the assignee was chosen.
+Rules are compiled once per process. A rule saved or deleted in this process drops the
+compiled copy at once (a signal); another process's edit is noticed within
+RECHECK_SECONDS, when one small aggregate query compares the rules' signature (count,
+revisions, last change, last id) with the compiled copy's. First match wins; a rule that
+fails at run time is recorded and skipped, and the default rule, which always exists,
+catches the rest. Every decision is a `routing` event naming the rule, the conditions
+that held and why the assignee was chosen; the rule's actions are written onto the case
+in one write (`tickets.services.routing_writes.case_place`).
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from django.db.models import Count, Max, Sum
 from helpdesk.errors import DomainError
 from helpdesk.eventlog import Actor
 from tickets.models import CaseEvent, EventKind
-from tickets.services.events import case_event_record
+from tickets.services.events import case_events_record_many
+from tickets.services.routing_writes import case_place
 from workflows.models import RoutingRule, Strategy, Team
 from workflows.rules.matching import CompiledRule, RuleFailure, compile_conditions, first_match
 from workflows.selectors.facts import case_facts
 from workflows.services.assignment import Choice, assignment_choose
+from workflows.services.notifications import notify
 
 DEFAULT_RULE_NAME = "Default queue"
 DEFAULT_POSITION = 2**31 - 1
@@ -174,23 +179,33 @@ def _resolve(rule: CompiledRule, facts: dict, *, lock: bool = False) -> Plan:
 
 
 def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
-    """Route `case` after `trigger` ("created" or "reclassified"); return the routing events written.
+    """Route `case` after `trigger` ("created" or "reclassified"); return every event written.
 
     A case created with a team already set keeps it and only gets an assignee by that
     team's strategy. Otherwise the first matching rule sets team, priority and tags, and
-    the team's strategy (or the rule's) picks the assignee. Changes go through the case
-    services with the rule as actor, so each leaves its own event.
+    the team's strategy (or the rule's) picks the assignee, with the chosen team's row
+    locked so two cases never both take a member's last free slot.
+
+    Runs inside the transaction that holds the case row (creation, reclassification) and
+    writes onto the caller's instance: one UPDATE, the routing decision and the field,
+    tag and assignment events (the rule as actor) in one INSERT, one SLA reaction. The
+    caller publishes the returned events with its own. When the actions cannot be applied
+    (say the chosen owner is not active staff), nothing of them is written: the routing
+    event and a failed routing event are recorded and the case stays where it was.
     """
+    with transaction.atomic(savepoint=False):
+        return _route(case, trigger)
+
+
+def _route(case, trigger: str) -> list[CaseEvent]:
     if trigger == "created" and case.team_id is not None:
         if not assigns_on_arrival(case.team, None) or case.assignee_id is not None:
             return []  # raised for a team whose agents take cases from the queue: nothing to decide
-        locking = False
         plan = Plan(rule=None, team=case.team, kept_team=True,
                     note=f"The case was raised for {case.team} directly; routing rules were not applied.")
         label = f"{case.team} assignment"
     else:
-        locking = transaction.get_connection().in_atomic_block
-        plan = routing_plan(facts=case_facts(case, needed=routing_fields_used()), current_team=case.team, lock=locking)
+        plan = routing_plan(facts=case_facts(case, needed=routing_fields_used()), current_team=case.team, lock=True)
         label = plan.rule.name if plan.rule else "routing"
     rule_actor = Actor.rule(label)
     team_changes = plan.team is not None and plan.team.pk != case.team_id
@@ -200,28 +215,37 @@ def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
         plan.note = plan.note or f"{plan.team} takes new cases from its queue."
         needs_owner = team_changes  # a new team: the old owner does not follow the case
     elif needs_owner:
+        # routing_plan locked a team it resolved from the rule; a kept team is locked here.
         plan.choice = assignment_choose(team=plan.team, case=case, strategy=strategy,
-                                        team_locked=not plan.kept_team and plan.team.pk != case.team_id and locking)
+                                        team_locked=not plan.kept_team and plan.team.pk != case.team_id)
     elif plan.team is not None:
         plan.note = plan.note or f"The case stays with {case.assignee} in {plan.team}."
     if _changes_nothing(plan, case, team_changes):
         # Nothing to record: the case stays where it is and no rule failed on the way
         # (the explanation endpoint says so from the case itself).
         return []
-    events = [case_event_record(case=case, kind=EventKind.ROUTING, actor=rule_actor,
-                                reason=_summary(plan, trigger),
-                                before={"team": case.team_id, "assignee": case.assignee_id, "priority": case.priority},
-                                after={"team": plan.team.pk if plan.team else None}, data={"trigger": trigger, **plan.as_data()})]
+    decision = {"kind": EventKind.ROUTING, "actor": rule_actor, "reason": _summary(plan, trigger),
+                "before": {"team": case.team_id, "assignee": case.assignee_id, "priority": case.priority},
+                "after": {"team": plan.team.pk if plan.team else None}, "data": {"trigger": trigger, **plan.as_data()}}
+    # On a new team the old owner does not follow the case: None sends it to the queue.
+    assignee = plan.choice.user if needs_owner and plan.choice else None
     try:
-        with transaction.atomic():
-            _apply(case, plan, rule_actor, needs_owner)
+        events = case_place(
+            case=case, actor=rule_actor, lead=[decision], priority=plan.priority, add_tags=plan.add_tags,
+            reason="Set by routing rule.", assign=needs_owner, team=plan.team, assignee=assignee,
+            assignment_reason=plan.choice.reason if plan.choice else plan.note,
+            assignment_data={"routing": True, **(plan.choice.as_data() if plan.choice else {})},
+        )
     except DomainError as exc:
-        events.append(case_event_record(
-            case=case, kind=EventKind.ROUTING, actor=rule_actor,
-            reason=f"The actions of {label} failed ({exc.message}); the case stays in the default queue.",
-            data={"trigger": trigger, "rule": label, "error": exc.message, "failed": True}))
-    # The case services changed their own copies of the row; bring the caller's up to date.
-    case.refresh_from_db(fields=["team", "assignee", "priority", "state", "version", "updated_at"])
+        # case_place checks before it writes: nothing of the actions is in the database.
+        return case_events_record_many(entries=[{"case": case, **decision}, {
+            "case": case, "kind": EventKind.ROUTING, "actor": rule_actor,
+            "reason": f"The actions of {label} failed ({exc.message}); the case stays in the default queue.",
+            "data": {"trigger": trigger, "rule": label, "error": exc.message, "failed": True}}])
+    if assignee is not None:
+        why = plan.choice.reason
+        transaction.on_commit(lambda: notify(recipients=[assignee], kind="assigned",
+                                             title=f"Assigned to you: {case.subject}", case=case, body=why))
     return events
 
 
@@ -238,28 +262,6 @@ def _changes_nothing(plan: Plan, case, team_changes: bool) -> bool:
     if plan.choice is not None and plan.choice.user is not None:
         return False
     return plan.kept_team or plan.rule is None or plan.rule.is_default
-
-
-def _apply(case, plan: Plan, actor: Actor, needs_owner: bool) -> None:
-    from tickets.services.cases import case_assign, case_update
-    from workflows.services.notifications import notify
-
-    changes: dict[str, Any] = {}
-    if plan.priority:
-        changes["priority"] = plan.priority
-    if plan.add_tags:
-        changes["tags"] = sorted(set(case.tags.values_list("name", flat=True)) | set(plan.add_tags))
-    if changes:
-        case_update(case=case, actor=actor, changes=changes, reason="Set by routing rule.")
-    if needs_owner:
-        # On a new team the old owner does not follow the case: None sends it to the queue.
-        assignee = plan.choice.user if plan.choice else None
-        case_assign(case=case, assignee=assignee, team=plan.team, actor=actor,
-                    reason=plan.choice.reason if plan.choice else plan.note, data={"routing": True, **(plan.choice.as_data() if plan.choice else {})})
-        if assignee is not None:
-            why = plan.choice.reason
-            transaction.on_commit(lambda: notify(recipients=[assignee], kind="assigned",
-                                                 title=f"Assigned to you: {case.subject}", case=case, body=why))
 
 
 def _summary(plan: Plan, trigger: str) -> str:
