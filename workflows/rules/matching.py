@@ -126,30 +126,49 @@ def evaluate(rule: CompiledRule, facts: dict[str, Any]) -> tuple[bool, list[dict
     held = []
     for cond in rule.conditions:
         actual = fact(facts, cond.field)
-        try:
-            ok = bool(cond.check(actual))
-        except RuleFailure:
-            raise
-        except Exception as exc:  # data the rule's author did not foresee
-            raise RuleFailure(f"{cond.field} {cond.op}: {exc}") from exc
+        ok = _check(cond, actual)
         held.append({"field": cond.field, "op": cond.op, "value": cond.value, "actual": _shown(actual), "held": ok})
         if not ok:
             return False, held
     return True, held
 
 
+def holds(rule: CompiledRule, facts: dict[str, Any]) -> bool:
+    """Tell whether every condition of `rule` holds, without recording them (see `evaluate`).
+
+    Raises RuleFailure when a condition cannot be evaluated.
+    """
+    for cond in rule.conditions:
+        if not _check(cond, fact(facts, cond.field)):
+            return False
+    return True
+
+
+def _check(cond: Condition, actual) -> bool:
+    try:
+        return bool(cond.check(actual))
+    except RuleFailure:
+        raise
+    except Exception as exc:  # data the rule's author did not foresee
+        raise RuleFailure(f"{cond.field} {cond.op}: {exc}") from exc
+
+
 def first_match(rules: Sequence[CompiledRule], facts: dict[str, Any]) -> Match:
-    """Return the first rule whose conditions all hold; failing rules are recorded and skipped."""
+    """Return the first rule whose conditions all hold; failing rules are recorded and skipped.
+
+    Only the matching rule's conditions are recorded with their values: most of hundreds
+    of rules fail on their first condition, and recording each would cost more than checking.
+    """
     match = Match(rule=None)
     for rule in rules:
         match.evaluated += 1
         try:
-            ok, held = evaluate(rule, facts)
+            ok = holds(rule, facts)
         except RuleFailure as exc:
             match.failures.append({"rule": rule.name, "rule_id": rule.id, "error": str(exc)})
             continue
         if ok:
-            match.rule, match.held = rule, held
+            match.rule, (_, match.held) = rule, evaluate(rule, facts)
             return match
     return match
 
