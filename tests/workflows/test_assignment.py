@@ -1,5 +1,7 @@
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -61,13 +63,32 @@ def test_skill_based_prefers_the_matching_skill(customer):
 
 
 @pytest.mark.django_db
-def test_every_strategy_skips_the_absent_and_the_off_shift(customer, monkeypatch):
-    team, (ann, ben, cat) = team_with(Strategy.LEAST_LOADED, "ann", "ben", "cat")
-    AbsenceFactory(user=ann)
-    monkeypatch.setattr("sla.selectors.shifts.off_shift_user_ids", lambda *, team, at: {ben.pk})
-    choice = assignment_choose(team=team)
-    assert choice.user == cat
-    assert {r["name"]: r.get("skipped") for r in choice.considered} == {str(ann): "away", str(ben): "off shift", str(cat): None}
+def test_every_strategy_skips_the_absent(customer):
+    for strategy in (Strategy.LEAST_LOADED, Strategy.ROUND_ROBIN, Strategy.SKILL_BASED):
+        team, (ann, ben) = team_with(strategy, f"ann-{strategy}", f"ben-{strategy}")
+        AbsenceFactory(user=ann)
+        choice = assignment_choose(team=team)
+        assert choice.user == ben
+        assert {r["name"]: r.get("skipped") for r in choice.considered} == {str(ann): "away", str(ben): None}
+
+
+@pytest.mark.django_db
+def test_nobody_gets_a_case_while_the_team_is_off_shift(customer):
+    from sla.models import Shift
+
+    team, (ann, ben) = team_with(Strategy.LEAST_LOADED, "ann", "ben")
+    team.time_zone = "Europe/Paris"
+    team.save()
+    Shift.objects.create(team=team, weekday=0, start=dtime(9), end=dtime(17))  # Mondays, 9 to 5 in Paris
+    monday_night = datetime(2026, 11, 23, 22, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    with time_machine.travel(monday_night, tick=False):
+        choice = assignment_choose(team=team)
+        case = case_create(requester=customer, subject="At night", team=team)
+    assert choice.user is None and "Nobody in" in choice.reason
+    assert {r.get("skipped") for r in choice.considered} == {"off shift"}
+    assert case.assignee is None and case.team == team
+    with time_machine.travel(monday_night.replace(hour=10), tick=False):
+        assert assignment_choose(team=team).user in (ann, ben)
 
 
 @pytest.mark.django_db

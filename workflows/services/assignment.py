@@ -8,16 +8,16 @@ are placed one after the other and never both take the last free slot.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
 
 from helpdesk import clock
-from tickets.models import OPEN_STATES, Case
+from sla.models import Shift
+from tickets.models import OPEN_STATES, Case, User
 from workflows.models import Absence, Membership, MembershipRole, SkillKind, Strategy, Team
 
 
@@ -61,31 +61,21 @@ def assignment_choose(*, team, case=None, exclude_user_ids: Collection[int] = ()
     at = at or clock.now()
     if commit and not team_locked and transaction.get_connection().in_atomic_block:
         team = Team.objects.select_for_update().get(pk=team.pk)
-    # One query: the members with their open-case count and whether they are away now.
-    open_cases = (Case.objects.filter(assignee_id=OuterRef("user_id"), state__in=OPEN_STATES)
-                  .order_by().values("assignee_id").annotate(n=Count("id")).values("n"))
-    members = list(
-        Membership.objects.filter(team=team, user__is_active=True)
-        .exclude(role=MembershipRole.MANAGER)
-        .annotate(open_cases=Coalesce(Subquery(open_cases), 0),
-                  is_away=Exists(Absence.objects.filter(user_id=OuterRef("user_id"), starts_at__lte=at, ends_at__gt=at)))
-        .select_related("user").order_by("user_id")
-    )
+    members = _members(team, at)
     if not members:
         return Choice(None, strategy, f"{team} has no members who take cases.")
-    away = {m.user_id for m in members if m.is_away}
-    off_shift = set(off_shift_user_ids(team=team, at=at))
-    load = {m.user_id: m.open_cases for m in members}
+    # A team without shifts is always on duty (the selector's rule); only ask it when there are shifts.
+    off_shift = set(off_shift_user_ids(team=team, at=at)) if members[0].team_has_shifts else set()
     excluded = set(exclude_user_ids)
     considered, eligible = [], []
     for m in members:
         capacity = m.capacity if m.capacity is not None else team.default_capacity
-        row = {"user": m.user_id, "name": str(m.user), "open": load.get(m.user_id, 0), "capacity": capacity}
-        if m.user_id in excluded:
+        row = {"user": m.user.pk, "name": str(m.user), "open": m.open_cases, "capacity": capacity}
+        if m.user.pk in excluded:
             row["skipped"] = "excluded"
-        elif m.user_id in away:
+        elif m.is_away:
             row["skipped"] = "away"
-        elif m.user_id in off_shift:
+        elif m.user.pk in off_shift:
             row["skipped"] = "off shift"
         elif capacity and row["open"] >= capacity:
             row["skipped"] = "full"
@@ -104,18 +94,63 @@ def assignment_choose(*, team, case=None, exclude_user_ids: Collection[int] = ()
     return Choice(member.user, strategy, why, considered)
 
 
-def _least_loaded(eligible) -> tuple[Membership, str]:
+@dataclass
+class Member:
+    """A team member who takes cases, with what the choice needs to know about them now."""
+
+    user: User
+    membership_id: int
+    capacity: int | None
+    joined_at: datetime
+    open_cases: int
+    is_away: bool
+    team_has_shifts: bool
+
+
+@functools.cache
+def _members_sql() -> str:
+    quote = connection.ops.quote_name
+    user_columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
+    states = ", ".join(["%s"] * len(OPEN_STATES))
+    return (
+        f"SELECT {user_columns}, m.id AS membership_id, m.capacity AS member_capacity, "
+        f"m.joined_at AS member_joined_at, "
+        f"(SELECT COUNT(*) FROM {Case._meta.db_table} c WHERE c.assignee_id = m.user_id AND c.state IN ({states})) "
+        f"AS open_cases, "
+        f"EXISTS (SELECT 1 FROM {Absence._meta.db_table} a WHERE a.user_id = m.user_id AND a.starts_at <= %s "
+        f"AND a.ends_at > %s) AS is_away, "
+        f"EXISTS (SELECT 1 FROM {Shift._meta.db_table} s WHERE s.team_id = m.team_id) AS team_has_shifts "
+        f"FROM {Membership._meta.db_table} m INNER JOIN {User._meta.db_table} u ON u.id = m.user_id "
+        f"WHERE m.team_id = %s AND u.is_active = %s AND m.role <> %s ORDER BY m.user_id"
+    )
+
+
+def _members(team, at: datetime) -> list[Member]:
+    """Return the active members of `team` but managers, by user id, with their open cases and absence at `at`.
+
+    One hand-written statement (table names from the models): building the same query
+    through the ORM, with its two subqueries and the user's columns, took longer than
+    running it, on the path every new case takes (bench/routing.md).
+    """
+    moment = connection.ops.adapt_datetimefield_value(at)
+    params = [*OPEN_STATES, moment, moment, team.pk, True, MembershipRole.MANAGER]
+    return [Member(user=u, membership_id=u.membership_id, capacity=u.member_capacity, joined_at=u.member_joined_at,
+                   open_cases=u.open_cases, is_away=bool(u.is_away), team_has_shifts=bool(u.team_has_shifts))
+            for u in User.objects.raw(_members_sql(), params)]
+
+
+def _least_loaded(eligible) -> tuple[Member, str]:
     member, row = min(eligible, key=lambda mr: (mr[1]["open"] / mr[1]["capacity"] if mr[1]["capacity"] else mr[1]["open"],
-                                                mr[1]["open"], mr[0].joined_at, mr[0].user_id))
+                                                mr[1]["open"], mr[0].joined_at, mr[0].user.pk))
     return member, f"{member.user} has the lightest load ({row['open']} open of {row['capacity'] or 'unlimited'})."
 
 
-def _round_robin(team, eligible, *, commit: bool) -> tuple[Membership, str]:
+def _round_robin(team, eligible, *, commit: bool) -> tuple[Member, str]:
     last = team.last_assigned_id or 0
-    after = [mr for mr in eligible if mr[0].user_id > last]
+    after = [mr for mr in eligible if mr[0].user.pk > last]
     member = (after or eligible)[0][0]
     if commit:
-        Team.objects.filter(pk=team.pk).update(last_assigned=member.user_id)
+        Team.objects.filter(pk=team.pk).update(last_assigned=member.user.pk)
     return member, f"{member.user} is next in turn after {'the last pick' if last else 'the start'}."
 
 
@@ -134,15 +169,15 @@ def case_skill_needs(case) -> set[tuple[str, str]]:
     return needs
 
 
-def _skill_based(case, eligible) -> tuple[Membership, str]:
+def _skill_based(case, eligible) -> tuple[Member, str]:
     needs = case_skill_needs(case)
     skills = {}
     if needs:
-        through = Membership.skills.through.objects.filter(membership_id__in=[m.pk for m, _ in eligible])
+        through = Membership.skills.through.objects.filter(membership_id__in=[m.membership_id for m, _ in eligible])
         for membership_id, kind, code in through.values_list("membership_id", "skill__kind", "skill__code"):
             skills.setdefault(membership_id, set()).add((kind, code))
     for m, row in eligible:
-        row["skills_matched"] = sorted(code for _, code in skills.get(m.pk, set()) & needs)
+        row["skills_matched"] = sorted(code for _, code in skills.get(m.membership_id, set()) & needs)
     best = max(len(row["skills_matched"]) for _, row in eligible)
     if best == 0:
         member, why = _least_loaded(eligible)
