@@ -41,7 +41,17 @@ _compiled_lock = threading.Lock()
 
 
 def routing_rules_forget(**_kwargs) -> None:
-    """Drop this process's compiled rules (connected to rule saves and deletes)."""
+    """Drop this process's compiled rules (connected to rule saves and deletes), now and on commit.
+
+    Dropping them again on commit covers another thread of this process that compiled
+    the rules between the save and its commit, and so compiled the old ones.
+    """
+    _forget()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_forget)
+
+
+def _forget() -> None:
     with _compiled_lock:
         _compiled["signature"] = None
 
