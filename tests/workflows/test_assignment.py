@@ -52,6 +52,23 @@ def test_least_loaded_respects_capacity(customer):
 
 
 @pytest.mark.django_db
+def test_managers_and_inactive_people_get_no_cases_and_own_capacity_wins(customer):
+    from workflows.models import MembershipRole
+
+    team, (ann, ben) = team_with(Strategy.LEAST_LOADED, "ann", "ben", capacity=5)
+    boss, gone = AgentFactory(username="boss"), AgentFactory(username="gone", is_active=False)
+    MembershipFactory(team=team, user=boss, role=MembershipRole.MANAGER)
+    MembershipFactory(team=team, user=gone)
+    ann.memberships.filter(team=team).update(capacity=1)
+    first = case_create(requester=customer, subject="one", team=team)
+    assert first.assignee == ann  # both idle: the earlier member
+    choice = assignment_choose(team=team)
+    assert {r["name"]: (r["open"], r["capacity"], r.get("skipped")) for r in choice.considered} == {
+        str(ann): (1, 1, "full"), str(ben): (0, 5, None)}
+    assert choice.user == ben
+
+
+@pytest.mark.django_db
 def test_skill_based_prefers_the_matching_skill(customer):
     team, (ann, ben) = team_with(Strategy.SKILL_BASED, "ann", "ben")
     refunds = CategoryFactory(slug="refunds")
