@@ -1,4 +1,4 @@
-"""What a routing rule leaves on a case it places: one write, the same events, clocks re-matched."""
+"""What a routing rule leaves on a case it places: one write, the same events, clocks at the routed priority."""
 
 import threading
 from datetime import timedelta
@@ -94,12 +94,14 @@ def test_a_rule_placing_a_new_case_sets_everything_and_records_what_the_services
     # The team board hears of the case from the assignment on: the earlier events happened outside the team.
     assert [e.team_id for e in routed] == [None, None, None, desk.pk]
 
-    # The clocks started at P3 on creation and were re-matched to P2's targets from the same start.
-    recomputed = [e for e in events if e.kind == EventKind.SLA and e.data["type"] == "recomputed"]
-    assert sorted(e.data["target"] for e in recomputed) == ["first_response", "resolution"]
+    # The clocks start once routing has placed the case: at P2's targets from the creation
+    # instant, in the team routing chose, with nothing to re-match.
+    sla = [e for e in events if e.kind == EventKind.SLA]
+    assert [(e.data["type"], e.data["priority"], e.team_id) for e in sla] == [("started", "P2", desk.pk)] * 2
+    assert events.index(sla[0]) > events.index(assignment)
     due = {c.kind: c.due_at - c.started_at for c in Clock.objects.filter(case=case)}
     assert due == {"first_response": timedelta(hours=1), "resolution": timedelta(hours=8)}
-    assert {c.priority for c in Clock.objects.filter(case=case)} == {"P2"}
+    assert {(c.priority, c.started_at) for c in Clock.objects.filter(case=case)} == {("P2", stored.created_at)}
 
     # Every event reached the subscribers, once; the new owner was told.
     assert sorted(delivered) == [e.pk for e in events]

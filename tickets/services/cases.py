@@ -116,10 +116,10 @@ def case_create(
         ]
         if files:
             attachments_store(case=case, comment=None, files=files, user=requester)
-        # Clocks start from the created event before routing runs: a rule that changes
-        # the priority then re-matches running clocks instead of racing their start.
-        events += integrations.sla_case_changed(case=case, events=events)
+        # Routing places the case first, then its clocks start once, at the priority and
+        # for the team routing chose, from the creation instant: nothing to re-match.
         events += integrations.routing_case_created(case=case, actor=actor)
+        events += integrations.sla_case_changed(case=case, events=events[:1])
         return _finish(case, events, reacted=False)
 
 

@@ -41,6 +41,7 @@ def case_place(
     assignment_reason: str = "",
     assignment_data: dict[str, Any] | None = None,
     lead: Sequence[dict[str, Any]] = (),
+    sla_react: bool = True,
 ) -> list[CaseEvent]:
     """Set priority, tags and (with `assign`) team and owner of `case` in one write; return the events.
 
@@ -59,6 +60,8 @@ def case_place(
     `assignment` event; the SLA engine reacts once to all of them. Events keep the team
     the case had when each was recorded: the assignment event carries the new team. The
     caller publishes the returned events (lead events first, SLA events last) on commit.
+    A new case's clocks have not started yet (`case_create` starts them once routing has
+    placed the case), so creation passes `sla_react=False`.
     """
     if priority is not None and priority not in Priority.values:
         raise InvalidInput("Unknown priority.", fields={"priority": [f"Choose one of {', '.join(Priority.values)}."]})
@@ -115,7 +118,9 @@ def case_place(
         if new_tags:
             _tags_add(case, new_tags, tag_ids)
         events = _insert(case, entries)
-        return events + integrations.sla_case_changed(case=case, events=events)
+        if sla_react:
+            events += integrations.sla_case_changed(case=case, events=events)
+        return events
 
 
 def _field_change(actor: Actor, field: str, old, new, reason: str) -> dict[str, Any]:

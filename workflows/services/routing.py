@@ -245,6 +245,7 @@ def _route(case, trigger: str) -> list[CaseEvent]:
             reason="Set by routing rule.", assign=needs_owner, team=plan.team, assignee=assignee,
             assignment_reason=plan.choice.reason if plan.choice else plan.note,
             assignment_data={"routing": True, **(plan.choice.as_data() if plan.choice else {})},
+            sla_react=trigger != "created",
         )
     except DomainError as exc:
         # case_place checks before it writes: nothing of the actions is in the database.
