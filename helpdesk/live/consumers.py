@@ -23,7 +23,7 @@ from django.conf import settings
 
 from . import boards, groups
 from .publish import live_mode
-from .relay import ensure_started, latest_event_id
+from .relay import ensure_ready, latest_event_id
 
 log = logging.getLogger("helpdesk.live")
 
@@ -54,7 +54,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         if live_mode() == "relay":
-            ensure_started()
+            await ensure_ready()
 
     async def disconnect(self, code):
         board = getattr(self, "board", None)

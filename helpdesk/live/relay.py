@@ -46,6 +46,8 @@ class Relay:
 
     def __init__(self):
         self.wake = asyncio.Event()
+        # Set once the relay knows where the log stands: what commits after that is sent.
+        self.ready = asyncio.Event()
         self.last_id: int | None = None
         self.holes: dict[int, float] = {}
         self.task: asyncio.Task | None = None
@@ -72,6 +74,7 @@ class Relay:
 
         if self.last_id is None:
             self.last_id = await database_sync_to_async(latest_event_id, thread_sensitive=False)()
+            self.ready.set()
             return 0
         layer = get_channel_layer(groups.LAYER)
         sent = 0
@@ -122,6 +125,20 @@ def ensure_started() -> Relay:
         relay = Relay()
         relay.task = loop.create_task(relay.run(), name="helpdesk-live-relay")
         _relays[loop] = relay
+    return relay
+
+
+async def ensure_ready(timeout: float = 5.0) -> Relay:
+    """Start the relay of the running loop if needed and wait until it knows where the log stands.
+
+    A socket is answered only after that, so a change committed once the client is
+    subscribed is never taken for one that happened before the relay started.
+    """
+    relay = ensure_started()
+    try:
+        await asyncio.wait_for(relay.ready.wait(), timeout=timeout)
+    except asyncio.TimeoutError:  # the database is slow or down: the relay keeps trying
+        log.warning("live relay not ready after %.1f s", timeout)
     return relay
 
 
