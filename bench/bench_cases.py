@@ -169,7 +169,7 @@ def bench_create(count: int, threads: int = 1) -> dict:
     for i in range(5):  # warm-up: imports, connection, caches
         assert clients[i].post("/api/v1/cases/", payloads[i], format="json").status_code == 201
     with QueryCounter() as counted:
-        response = clients[0].post("/api/v1/cases/", payloads[0], format="json")
+        assert clients[0].post("/api/v1/cases/", payloads[0], format="json").status_code == 201
     queries = counted.count
     first_id = Case.objects.order_by("-id").values_list("id", flat=True)[:1][0] + 1
     times: list[float] = []

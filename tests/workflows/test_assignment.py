@@ -1,15 +1,14 @@
-import threading
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 
 from helpdesk import clock
 from tests.factories import AgentFactory, CategoryFactory, CustomerFactory, MembershipFactory, TeamFactory
 from tests.workflows.factories import AbsenceFactory, SkillFactory
+from tests.workflows.races import create_at_once
 from tickets.models import CaseEvent, EventKind, State
 from tickets.services.cases import case_create
 from workflows.models import SkillKind, Strategy
@@ -158,23 +157,7 @@ def test_absence_start_hands_open_cases_to_the_delegate_or_the_team_once(custome
 def test_two_cases_created_at_once_never_both_take_the_last_slot(needs_postgres):
     team, (ann,) = team_with(Strategy.LEAST_LOADED, "ann", capacity=1)
     requester = CustomerFactory()
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def create(n):
-        try:
-            barrier.wait()
-            case_create(requester=requester, subject=f"race {n}", team=team)
-        except Exception as exc:  # collected for the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = create_at_once(requester, ["race 0", "race 1"], team=team)
     assert errors == []
     from tickets.models import Case
 

@@ -1,13 +1,12 @@
 """What a routing rule leaves on a case it places: one write, the same events, clocks at the routed priority."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from sla.models import Clock
 from tests.factories import AgentFactory, CustomerFactory, MembershipFactory, TeamFactory
+from tests.workflows.races import create_at_once
 from tickets.models import Case, CaseEvent, EventKind, Priority, State
 from tickets.services.cases import case_create, case_transition, case_update
 from workflows.models import Notification, RoutingRule, Strategy
@@ -201,23 +200,7 @@ def test_two_cases_placed_by_a_rule_at_once_never_both_take_the_last_slot(needs_
     MembershipFactory(team=team, user=ann)
     printer_rule()
     requester = CustomerFactory()
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def create(n):
-        try:
-            barrier.wait()
-            case_create(requester=requester, subject=f"printer race {n}")
-        except Exception as exc:  # collected for the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = create_at_once(requester, ["printer race 0", "printer race 1"])
     assert errors == []
     assert Case.objects.filter(team=team, assignee=ann).count() == 1
     assert Case.objects.filter(team=team, assignee__isnull=True).count() == 1

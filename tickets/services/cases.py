@@ -25,7 +25,6 @@ from tickets.models import (
     Organization,
     Priority,
     Product,
-    State,
     User,
     Visibility,
     is_case_staff,
@@ -43,7 +42,9 @@ from tickets.services.spine import (
     _allowed,
     _check_expected,
     _finish,
+    _hand_to,
     _lock,
+    _ownership,
     _permitted,
     _text,
     _touch,
@@ -220,28 +221,17 @@ def case_assign(
                 )
         if assignee is None and target_team is None and case.assignee_id is None:
             return case
-        before = {"assignee": case.assignee_id, "assignee_name": str(case.assignee or ""),
-                  "team": case.team_id, "team_name": str(case.team or ""), "state": case.state}
+        before = _ownership(case)
         if before["assignee"] == (assignee.pk if assignee else None) and before["team"] == (
             target_team.pk if target_team else None
         ):
             return case
-        case.assignee = assignee
-        case.team = target_team
-        if assignee is not None and case.state in (State.NEW, State.TRIAGED):
-            case.assign()
-        elif assignee is None and case.state == State.ASSIGNED:
-            case.unassign()
+        _hand_to(case, assignee, target_team)
         _touch(case)
         case.save()
         events = [
-            case_event_record(
-                case=case, kind=event_kind, actor=actor, reason=reason,
-                before=before,
-                after={"assignee": case.assignee_id, "assignee_name": str(case.assignee or ""),
-                       "team": case.team_id, "team_name": str(case.team or ""), "state": case.state},
-                data=data,
-            )
+            case_event_record(case=case, kind=event_kind, actor=actor, reason=reason, before=before,
+                              after=_ownership(case), data=data)
         ]
         return _finish(case, events)
 

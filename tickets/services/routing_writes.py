@@ -23,6 +23,7 @@ from helpdesk.eventlog import Actor
 from tickets.models import Case, CaseEvent, EventKind, Priority, State, Tag, User, Visibility
 from tickets.services import integrations
 from tickets.services.details import _tag_names
+from tickets.services.spine import _hand_to, _ownership
 
 # The states `case_update` refuses to edit; `case_assign` refuses every state that is not open.
 UNEDITABLE_STATES = (State.CLOSED, State.CANCELLED, State.MERGED)
@@ -88,24 +89,16 @@ def case_place(
         entries.append((team_before, _field_change(actor, "tags", tags_before, tags_after, reason)))
     if assign:
         target_team = team if team is not None else case.team
-        before = {"assignee": case.assignee_id, "assignee_name": str(case.assignee or ""),
-                  "team": case.team_id, "team_name": str(case.team or ""), "state": case.state}
+        before = _ownership(case)
         # As case_assign: no event when neither the owner nor the team changes.
         moves = (before["assignee"] != (assignee.pk if assignee else None)
                  or before["team"] != (target_team.pk if target_team else None))
         if moves:
-            case.assignee = assignee
-            case.team = target_team
-            if assignee is not None and case.state in (State.NEW, State.TRIAGED):
-                case.assign()
-            elif assignee is None and case.state == State.ASSIGNED:
-                case.unassign()
+            _hand_to(case, assignee, target_team)
             fields += ["assignee", "team", "state"]
             entries.append((case.team_id, {
                 "kind": EventKind.ASSIGNMENT, "actor": actor, "reason": assignment_reason, "before": before,
-                "after": {"assignee": case.assignee_id, "assignee_name": str(case.assignee or ""),
-                          "team": case.team_id, "team_name": str(case.team or ""), "state": case.state},
-                "data": assignment_data,
+                "after": _ownership(case), "data": assignment_data,
             }))
     if not fields and not new_tags:
         return _insert(case, entries) if entries else []

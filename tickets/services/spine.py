@@ -10,6 +10,7 @@ from tickets.models import (
     TRANSITION_LABELS,
     Case,
     CaseEvent,
+    State,
     is_case_staff,
 )
 from tickets.services import integrations
@@ -46,6 +47,22 @@ def _lock(case: Case | int) -> Case:
 def _touch(case: Case) -> None:
     case.version += 1
     case.updated_at = clock.now()
+
+
+def _ownership(case: Case) -> dict:
+    """Return who holds the case, as assignment events record it before and after."""
+    return {"assignee": case.assignee_id, "assignee_name": str(case.assignee or ""),
+            "team": case.team_id, "team_name": str(case.team or ""), "state": case.state}
+
+
+def _hand_to(case: Case, assignee, team) -> None:
+    """Give the case to `assignee` in `team` (None: the team's queue); the state follows."""
+    case.assignee = assignee
+    case.team = team
+    if assignee is not None and case.state in (State.NEW, State.TRIAGED):
+        case.assign()
+    elif assignee is None and case.state == State.ASSIGNED:
+        case.unassign()
 
 
 def _check_expected(case: Case, expected_state: str | None, expected_version: int | None, actor: Actor) -> None:
