@@ -99,13 +99,8 @@ def _checkpoints(policy: Policy | None) -> list[int]:
     return [*thresholds, 100]
 
 
-def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy, started_at: datetime,
-           now: datetime, *, reason: str = "") -> list[CaseEvent]:
-    """Create the clock, or restart the existing row for a new cycle (next response)."""
-    if clock is None:
-        clock = Clock(case=case, kind=kind)
-    else:
-        clock.cycle += 1
+def _arm(case, clock: Clock, target: Target, policy: Policy, started_at: datetime, now: datetime) -> Clock:
+    """Set `clock` running against `target` from `started_at`, with its due time and next check (not saved)."""
     clock.policy, clock.calendar, clock.priority = policy, target.calendar, case.priority
     clock.state, clock.target_seconds, clock.started_at = ClockState.RUNNING, target.minutes * 60, started_at
     clock.paused_at, clock.paused_seconds, clock.met_at, clock.breached_at = None, 0, None, None
@@ -113,30 +108,34 @@ def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy,
     bc = _calendar(clock, now)
     clock.due_at = add_business_seconds(bc, started_at, clock.target_seconds)
     schedule(clock, bc)
-    clock.save()
+    return clock
+
+
+def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy, started_at: datetime,
+           now: datetime, *, reason: str = "") -> list[CaseEvent]:
+    """Create the clock, or restart the existing row for a new cycle (next response)."""
+    if clock is None:
+        clock = Clock(case=case, kind=kind)
+    else:
+        clock.cycle += 1
+    _arm(case, clock, target, policy, started_at, now).save()
     return [_record(case, clock, "started", reason=reason)]
 
 
 def _start_new_case(case, now: datetime) -> list[CaseEvent]:
-    """Start the first-response and resolution clocks of a case just created: two rows, one statement each.
+    """Start the first-response and resolution clocks of a case just created, in two statements.
 
-    `case_create` lets the clocks react before routing runs, so the case has no clocks yet;
-    a rule that then changes the priority re-matches them.
+    `case_create` calls this once routing has placed the case, so the clocks start at the
+    priority routing chose, from the creation instant, and the case has none yet.
     """
     policy = policy_for(case)
     if policy is None:
         return []
-    clocks = []
-    for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION):
-        target = _target(policy, case.priority, kind)
-        if target is not None:
-            clock = Clock(case=case, kind=kind, policy=policy, calendar=target.calendar, priority=case.priority,
-                          state=ClockState.RUNNING, target_seconds=target.minutes * 60, started_at=case.created_at,
-                          paused_seconds=0, checkpoints=_checkpoints(policy), fired=0)
-            bc = _calendar(clock, now)
-            clock.due_at = add_business_seconds(bc, clock.started_at, clock.target_seconds)
-            schedule(clock, bc)
-            clocks.append(clock)
+    clocks = [
+        _arm(case, Clock(case=case, kind=kind), target, policy, case.created_at, now)
+        for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
+        if (target := _target(policy, case.priority, kind)) is not None
+    ]
     if not clocks:
         return []
     Clock.objects.bulk_create(clocks)
