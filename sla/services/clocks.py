@@ -122,24 +122,28 @@ def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy,
     return [_record(case, clock, "started", reason=reason)]
 
 
-def _start_new_case(case, now: datetime) -> list[CaseEvent]:
+def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
+    """Start the clocks of a case just created; write the `lead` events first, in the same INSERT."""
+    return _start_new_case(case, wall.now(), lead=list(lead))
+
+
+def _start_new_case(case, now: datetime, lead: list[dict] = ()) -> list[CaseEvent]:
     """Start the first-response and resolution clocks of a case just created, in two statements.
 
     `case_create` calls this once routing has placed the case, so the clocks start at the
-    priority routing chose, from the creation instant, and the case has none yet.
+    priority routing chose, from the creation instant, and the case has none yet. `lead`
+    entries (the `created` event, when routing wrote nothing) go first in the events' INSERT.
     """
     policy = policy_for(case)
-    if policy is None:
-        return []
     clocks = [
         _arm(case, Clock(case=case, kind=kind), target, policy, case.created_at, now)
         for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
         if (target := _target(policy, case.priority, kind)) is not None
-    ]
-    if not clocks:
-        return []
-    Clock.objects.bulk_create(clocks)
-    return case_events_record_many(entries=[event_entry(case, clock, "started") for clock in clocks])
+    ] if policy is not None else []
+    if clocks:
+        Clock.objects.bulk_create(clocks)
+    entries = [{**e, "case": case} for e in lead] + [event_entry(case, clock, "started") for clock in clocks]
+    return case_events_record_many(entries=entries) if entries else []
 
 
 def _meet(case, clock: Clock, now: datetime) -> list[CaseEvent]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tickets import reference
 from tickets.models import (
     TRANSITION_LABELS,
     Attachment,
@@ -204,6 +205,16 @@ class CaseEventSerializer(serializers.ModelSerializer):
     def get_actor(self, obj):
         return {"id": obj.actor_id, "kind": obj.actor_kind, "name": obj.actor_label}
 
+    def to_representation(self, obj):
+        # Built by hand, like CaseSerializer's: timelines and every live board message
+        # render events. Same keys and values as the declared fields, which give the schema.
+        return {
+            "id": obj.pk, "case": obj.case_id, "case_reference": self.get_case_reference(obj), "kind": str(obj.kind),
+            "occurred_at": _DATETIME.to_representation(obj.occurred_at), "actor_kind": str(obj.actor_kind),
+            "actor": self.get_actor(obj), "before": obj.before, "after": obj.after, "reason": obj.reason,
+            "visibility": str(obj.visibility), "data": obj.data,
+        }
+
 
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
@@ -256,15 +267,35 @@ class MeSerializer(serializers.ModelSerializer):
 # --- input -----------------------------------------------------------------------------
 
 
+class CatalogField(serializers.PrimaryKeyRelatedField):
+    """An active product or category by id, checked against this process's copy (no query).
+
+    `queryset` still describes the field (schema, browsable API); `rows` answers the id.
+    """
+
+    def __init__(self, *, rows, **kwargs):
+        self.rows = rows
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).strip().isdigit():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        row = self.rows(int(data), active=True)
+        if row is None:
+            self.fail("does_not_exist", pk_value=data)
+        return row
+
+
 class CaseCreateInputSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.API)
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(is_active=True), required=False, allow_null=True)
-    # With its parent: the created case is answered from these rows ("Billing › Refund").
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True).select_related("parent"),
-                                                  required=False, allow_null=True)
+    product = CatalogField(queryset=Product.objects.filter(is_active=True), rows=reference.product_get,
+                           required=False, allow_null=True)
+    # With its parents: the created case is answered from these rows ("Billing › Refund").
+    category = CatalogField(queryset=Category.objects.filter(is_active=True), rows=reference.category_get,
+                            required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20, default=list)
     custom_fields = serializers.DictField(required=False, default=dict)
     requester = serializers.PrimaryKeyRelatedField(

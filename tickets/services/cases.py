@@ -32,7 +32,7 @@ from tickets.models import (
 from tickets.services import integrations
 from tickets.services.attachments import attachments_store, attachments_validate
 from tickets.services.comments import comment_add
-from tickets.services.details import _custom_fields, _tag_names, _tags, case_update
+from tickets.services.details import _custom_fields, _tag_names, case_update, tags_attach_new
 from tickets.services.events import case_event_record
 from tickets.services.spine import (
     PARAMETERISED,
@@ -89,13 +89,18 @@ def case_create(
     tag_names = _tag_names(tags)
     files = attachments_validate(attachments)
     now = clock.now()
+    if organization is None and requester.organization_id is not None and User.organization.is_cached(requester):
+        # Loaded with the requester (API authentication joins it in): routing and the SLA
+        # policy read it without a query.
+        organization = requester.organization
     with transaction.atomic():
         case = Case.objects.create(
             subject=subject,
             description=description,
             requester=requester,
-            # The id, not `requester.organization`: no query to load a row only its id is needed from.
-            organization_id=organization.pk if organization is not None else requester.organization_id,
+            # Else the id: no query to load a row only its id is needed from.
+            **({"organization": organization} if organization is not None
+               else {"organization_id": requester.organization_id}),
             product=product,
             category=category,
             priority=priority or Priority.P3,
@@ -106,21 +111,19 @@ def case_create(
             updated_at=now,
         )
         if tag_names:
-            # add(), not set(): a new case has no tags to compare with, so one INSERT is enough.
-            case.tags.add(*_tags(tag_names))
-        events = [
-            case_event_record(
-                case=case, kind=EventKind.CREATED, actor=actor, visibility=Visibility.PUBLIC,
-                after={"state": case.state, "subject": case.subject, "priority": case.priority,
-                       "channel": case.channel},
-            )
-        ]
+            tags_attach_new(case, tag_names)
+        created = {
+            "case": case, "kind": EventKind.CREATED, "actor": actor, "visibility": Visibility.PUBLIC,
+            "after": {"state": case.state, "subject": case.subject, "priority": case.priority, "channel": case.channel},
+        }
         if files:
             attachments_store(case=case, comment=None, files=files, user=requester)
         # Routing places the case first, then its clocks start once, at the priority and
         # for the team routing chose, from the creation instant: nothing to re-match.
-        events += integrations.routing_case_created(case=case, actor=actor)
-        events += integrations.sla_case_changed(case=case, events=events[:1])
+        # The `created` event goes first into the first INSERT of events that follows:
+        # routing's when routing writes, else the clocks'.
+        events = integrations.routing_case_created(case=case, actor=actor, lead=[created])
+        events += integrations.sla_case_created(case=case, lead=[] if events else [created])
         return _finish(case, events, reacted=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.eventlog import Actor
@@ -18,6 +18,7 @@ from tickets.models import (
     User,
     is_case_staff,
 )
+from tickets.reference import tags_remember
 from tickets.services import integrations
 from tickets.services.events import case_event_record
 from tickets.services.spine import (
@@ -132,6 +133,38 @@ def _tag_names(tags) -> list[str]:
     if len(names) > MAX_TAGS or any(len(n) > 50 for n in names):
         raise InvalidInput("Too many or too long tags.", fields={"tags": [f"At most {MAX_TAGS} tags of 50 characters."]})
     return names
+
+
+def tags_attach_new(case: Case, names: list[str]) -> None:
+    """Tag a case that has no tags yet: one statement when the tags exist, and remember them.
+
+    The case then renders its tags without a query (`tickets.reference.tags_remember`).
+    """
+    if connection.vendor != "postgresql":
+        tags = _tags(names)
+        case.tags.add(*tags)
+        tags_remember(case, tags)
+        return
+    found = _tags_insert(case, names)
+    missing = [n for n in names if n not in {t.name for t in found}]
+    if missing:
+        Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)
+        found += _tags_insert(case, missing)
+    tags_remember(case, found)
+
+
+def _tags_insert(case: Case, names: list[str]) -> list[Tag]:
+    """Link the existing tags among `names` to the case; return them (PostgreSQL: a data-modifying WITH)."""
+    tag, through = Tag._meta.db_table, Case.tags.through._meta.db_table
+    wanted = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH t AS (SELECT id, name FROM {tag} WHERE name IN ({wanted})), "
+            f"i AS (INSERT INTO {through} (case_id, tag_id) SELECT %s, id FROM t ON CONFLICT DO NOTHING) "
+            f"SELECT id, name FROM t",
+            [*names, case.pk],
+        )
+        return [Tag(pk=pk, name=name) for pk, name in cursor.fetchall()]
 
 
 def _tags(names: list[str]) -> list[Tag]:

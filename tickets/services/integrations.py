@@ -9,11 +9,14 @@ from __future__ import annotations
 from tickets.models import Case, CaseEvent
 
 
-def routing_case_created(*, case: Case, actor) -> list[CaseEvent]:
-    """Route a new case: team, priority, tags and assignee by the routing rules."""
+def routing_case_created(*, case: Case, actor, lead: list[dict] = ()) -> list[CaseEvent]:
+    """Route a new case: team, priority, tags and assignee by the routing rules.
+
+    `lead`: events not yet written that routing writes first, if it writes anything.
+    """
     from workflows.services.routing import case_route
 
-    return case_route(case=case, actor=actor, trigger="created")
+    return case_route(case=case, actor=actor, trigger="created", lead=lead)
 
 
 def routing_case_reclassified(*, case: Case, actor) -> list[CaseEvent]:
@@ -28,6 +31,13 @@ def routing_case_escalated(*, case: Case, actor, direction: int, reason: str) ->
     from workflows.services.escalation import case_follow_escalation_path
 
     return case_follow_escalation_path(case=case, actor=actor, direction=direction, reason=reason)
+
+
+def sla_case_created(*, case: Case, lead: list[dict] = ()) -> list[CaseEvent]:
+    """Start a new case's clocks once routing has placed it; `lead` events are written first, with them."""
+    from sla.services.clocks import clocks_start_new_case
+
+    return clocks_start_new_case(case=case, lead=lead)
 
 
 def sla_case_changed(*, case: Case, events: list[CaseEvent]) -> list[CaseEvent]:

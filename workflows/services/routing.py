@@ -188,7 +188,7 @@ def _resolve(rule: CompiledRule, facts: dict, *, lock: bool = False) -> Plan:
                 add_tags=[t.lower() for t in actions.get("add_tags") or [] if t.lower() not in facts.get("tags", [])])
 
 
-def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
+def case_route(*, case, actor, trigger: str, lead: list[dict] = ()) -> list[CaseEvent]:
     """Route `case` after `trigger` ("created" or "reclassified"); return every event written.
 
     A case created with a team already set keeps it and only gets an assignee by that
@@ -202,12 +202,17 @@ def case_route(*, case, actor, trigger: str) -> list[CaseEvent]:
     caller publishes the returned events with its own. When the actions cannot be applied
     (say the chosen owner is not active staff), nothing of them is written: the routing
     event and a failed routing event are recorded and the case stays where it was.
+
+    `lead` holds events not written yet that come before routing's (a new case's
+    `created` event, entries shaped like `case_event_record`'s arguments): they are
+    written first in routing's INSERT when routing writes anything, else not at all, and
+    the caller writes them.
     """
     with transaction.atomic(savepoint=False):
-        return _route(case, trigger)
+        return _route(case, trigger, list(lead))
 
 
-def _route(case, trigger: str) -> list[CaseEvent]:
+def _route(case, trigger: str, lead: list[dict]) -> list[CaseEvent]:
     if trigger == "created" and case.team_id is not None:
         if not assigns_on_arrival(case.team, None) or case.assignee_id is not None:
             return []  # raised for a team whose agents take cases from the queue: nothing to decide
@@ -241,7 +246,7 @@ def _route(case, trigger: str) -> list[CaseEvent]:
     assignee = plan.choice.user if needs_owner and plan.choice else None
     try:
         events = case_place(
-            case=case, actor=rule_actor, lead=[decision], priority=plan.priority, add_tags=plan.add_tags,
+            case=case, actor=rule_actor, lead=[*lead, decision], priority=plan.priority, add_tags=plan.add_tags,
             reason="Set by routing rule.", assign=needs_owner, team=plan.team, assignee=assignee,
             assignment_reason=plan.choice.reason if plan.choice else plan.note,
             assignment_data={"routing": True, **(plan.choice.as_data() if plan.choice else {})},
@@ -249,7 +254,7 @@ def _route(case, trigger: str) -> list[CaseEvent]:
         )
     except DomainError as exc:
         # case_place checks before it writes: nothing of the actions is in the database.
-        return case_events_record_many(entries=[{"case": case, **decision}, {
+        return case_events_record_many(entries=[*({**e, "case": case} for e in lead), {"case": case, **decision}, {
             "case": case, "kind": EventKind.ROUTING, "actor": rule_actor,
             "reason": f"The actions of {label} failed ({exc.message}); the case stays in the default queue.",
             "data": {"trigger": trigger, "rule": label, "error": exc.message, "failed": True}}])
