@@ -91,6 +91,7 @@ def test_a_routed_creation_reaches_subscribers_in_one_delivery(customer, django_
 # --- delivery from the background thread (web processes) -------------------------------
 
 import threading  # noqa: E402
+import time  # noqa: E402
 
 gate = threading.Event()
 threads: list[str] = []
@@ -123,8 +124,8 @@ def test_in_background_the_committing_thread_does_not_wait(background, django_ca
     assert delivered == []  # the subscriber is still blocked, yet the commits returned
     gate.set()
     assert bus.background_drain(5)
-    assert delivered == [[1], [2, 3]]  # in commit order
-    assert threads == ["helpdesk-event-bus"] * 2
+    assert sum(delivered, []) == [1, 2, 3]  # in commit order
+    assert set(threads) == {"helpdesk-event-bus"}
 
 
 @pytest.fixture
@@ -135,13 +136,62 @@ def commit(django_capture_on_commit_callbacks):
     return publish_and_commit
 
 
+def wait_until_taken():
+    for _ in range(100):
+        if bus._dispatcher.queue.empty():
+            return
+        threading.Event().wait(0.02)
+    raise AssertionError("the delivery thread did not take the batch")
+
+
+def test_commits_made_during_a_delivery_are_delivered_together_in_order(background, commit):
+    bus.background_start()
+    commit([1])
+    wait_until_taken()  # the thread now blocks in the subscriber with [1]
+    commit([2])
+    commit([3, 4])
+    commit([5])
+    gate.set()
+    assert bus.background_drain(5)
+    assert delivered == [[1], [2, 3, 4, 5]]
+
+
+def test_a_coalesced_delivery_has_a_bounded_size(background, commit, monkeypatch):
+    monkeypatch.setattr(bus, "COALESCE_MAX_IDS", 3)
+    bus.background_start()
+    commit([1])
+    wait_until_taken()
+    for ids in ([2, 3], [4, 5], [6], [7]):
+        commit(ids)
+    gate.set()
+    assert bus.background_drain(5)
+    assert delivered == [[1], [2, 3, 4, 5], [6, 7]]
+
+
+@pytest.fixture
+def background_recording(settings):
+    settings.HELPDESK_EVENT_SUBSCRIBERS = ["tests.helpdesk.test_bus.record"]
+    yield
+    bus.background_stop()
+
+
+def test_under_a_steady_flow_the_thread_waits_for_more_commits(background_recording, commit, monkeypatch):
+    monkeypatch.setattr(bus, "COALESCE_WAIT_SECONDS", 0.5)
+    bus.background_start()
+    started = time.monotonic()
+    commit([1])
+    assert bus.background_drain(5)
+    assert delivered == [[1]] and time.monotonic() - started < 0.4  # a lone change is not held back
+    commit([2])  # soon after the last delivery: the thread waits for more
+    commit([3])
+    assert bus.background_drain(5)
+    assert delivered == [[1], [2, 3]]
+
+
 def test_a_full_queue_makes_the_committing_thread_deliver(background, commit):
     bus.background_start(max_batches=1)
     commit([1])  # taken by the thread, which blocks in the subscriber
-    for _ in range(100):
-        if bus._dispatcher.queue.empty():
-            break
-        threading.Event().wait(0.02)
+    wait_until_taken()
     commit([2])  # queued
     releaser = threading.Timer(0.2, gate.set)
     releaser.start()

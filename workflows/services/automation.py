@@ -27,6 +27,7 @@ from tickets.models import CaseEvent, EventKind
 from tickets.services.events import case_event_record
 from workflows.models import AutomationRule, AutomationRun, Trigger
 from workflows.rules.matching import CompiledRule, RuleFailure, compile_conditions, evaluate
+from helpdesk.process_copy import ProcessCopy
 from workflows.selectors.facts import case_facts
 from workflows.services.automation_actions import action_run
 
@@ -85,9 +86,14 @@ def automation_rules_compiled() -> dict[str, list[CompiledRule]]:
     return grouped
 
 
+# Whether any rule is active, asked on every delivery of events (see helpdesk.process_copy).
+automation_any_active = ProcessCopy("automation-any-active",
+                                    lambda: AutomationRule.objects.filter(is_active=True).exists())
+
+
 def automation_events_published(event_ids: list[int]) -> None:
     """Bus subscriber: queue the automation task for committed events, carrying the chain depth."""
-    if not AutomationRule.objects.filter(is_active=True).exists():
+    if not automation_any_active.get():
         return
     from workflows.background import automation_run
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from helpdesk import clock
+from helpdesk.process_copy import ProcessCopy
 from workflows.models import DeliveryStatus, PayloadFormat, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,14 @@ class DeliveryFailed(Exception):
         self.attempts = attempts
 
 
+# Whether anyone listens, asked on every delivery of events (see helpdesk.process_copy).
+webhooks_any_active = ProcessCopy("webhooks-any-active",
+                                  lambda: WebhookEndpoint.objects.filter(is_active=True).exists())
+
+
 def webhook_events_published(event_ids: list[int]) -> None:
     """Bus subscriber: emit `case.<kind>` webhooks for committed case events (when anyone listens)."""
-    if not WebhookEndpoint.objects.filter(is_active=True).exists():
+    if not webhooks_any_active.get():
         return
     from tickets.models import CaseEvent
 
