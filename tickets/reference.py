@@ -14,7 +14,7 @@ from django.db import connection
 
 from helpdesk.process_copy import ProcessCopy
 
-from .models import Case, Category, Product, Tag
+from tickets.models import Case, Category, Product, Tag
 
 
 def _load_products() -> dict[int, Product]:

@@ -26,8 +26,8 @@ SLA_ACTOR = Actor.sla("SLA")
 def clocks_react(*, case, events) -> list[CaseEvent]:
     """Update the case's clocks after `events`; return the SLA events written.
 
-    Creation starts first-response and resolution clocks; a public staff reply meets
-    the response clocks; a customer reply starts the next-response clock; pausing states
+    (A new case's clocks start in `clocks_start_new_case`, once routing has placed it.)
+    A public staff reply meets the response clocks; a customer reply starts the next-response clock; pausing states
     pause the resolution clock and leaving them resumes it, pushing the due time out by
     the business time paused; resolving meets it, reopening resumes it; closing,
     cancelling or merging cancels what still runs; a priority, product or organization
@@ -36,8 +36,6 @@ def clocks_react(*, case, events) -> list[CaseEvent]:
     """
     now = wall.now()
     written: list[CaseEvent] = []
-    if any(e.kind == EventKind.CREATED for e in events):
-        return _start_new_case(case, now)
     clocks = {c.kind: c for c in Clock.objects.select_for_update(of=("self",)).filter(case=case).select_related("calendar", "policy")}
     fields = {e.data.get("field") for e in events if e.kind == EventKind.FIELD_CHANGE}
     if fields & REMATCH_FIELDS:
@@ -123,17 +121,13 @@ def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy,
 
 
 def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
-    """Start the clocks of a case just created; write the `lead` events first, in the same INSERT."""
-    return _start_new_case(case, wall.now(), lead=list(lead))
-
-
-def _start_new_case(case, now: datetime, lead: list[dict] = ()) -> list[CaseEvent]:
     """Start the first-response and resolution clocks of a case just created, in two statements.
 
     `case_create` calls this once routing has placed the case, so the clocks start at the
     priority routing chose, from the creation instant, and the case has none yet. `lead`
     entries (the `created` event, when routing wrote nothing) go first in the events' INSERT.
     """
+    now = wall.now()
     policy = policy_for(case)
     clocks = [
         _arm(case, Clock(case=case, kind=kind), target, policy, case.created_at, now)
