@@ -7,7 +7,6 @@ who asked (once per decision) and records the loop as closed.
 
 from __future__ import annotations
 
-import time
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +16,8 @@ from feedback.models import FeedbackEvent, FeedbackItem, FeedbackRequest, Feedba
 from helpdesk import bus, clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.eventlog import Actor
-from tickets.models import Case, CaseEvent, Category, EventKind, User, Visibility, team_ids
+from tickets import reference
+from tickets.models import Case, CaseEvent, EventKind, User, Visibility, team_ids
 from tickets.services.events import case_event_record
 
 STATUS_VERBS = {"planned": "plan", "shipped": "ship", "declined": "decline"}
@@ -48,31 +48,20 @@ def feedback_on_case_events(event_ids: list[int]) -> None:
         feedback_capture_cases.delay(case_ids)
 
 
-# Every committed batch of events asks for the feedback categories; the tree changes
-# rarely. This process forgets its copy when it saves a category (FeedbackConfig.ready);
-# other processes' changes are seen within RELOAD_SECONDS (monotonic timer).
-RELOAD_SECONDS = 2.0
-_categories: dict = {"ids": None, "loaded": 0.0}
-
-
-def feedback_categories_forget(**_kwargs) -> None:
-    """Drop this process's copy of the feedback category ids."""
-    _categories["ids"] = None
-
-
 def feedback_category_ids() -> list[int]:
-    """Return the ids of the feedback category and every category below it."""
-    ids = _categories["ids"]
-    if ids is not None and time.monotonic() - _categories["loaded"] < RELOAD_SECONDS:
-        return ids
-    root = Category.objects.filter(slug=settings.HELPDESK_FEEDBACK_CATEGORY).first()
-    ids = []
-    if root is not None:
-        ids, frontier = [root.pk], [root.pk]
-        while frontier:
-            frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            ids += frontier
-    _categories.update(ids=ids, loaded=time.monotonic())
+    """Return the ids of the feedback category and every category below it.
+
+    Read from this process's copy of the category tree (`tickets.reference`): every
+    committed batch of events asks, and the tree changes rarely.
+    """
+    rows = reference.categories.get().values()
+    root = next((c for c in rows if c.slug == settings.HELPDESK_FEEDBACK_CATEGORY), None)
+    if root is None:
+        return []
+    ids, frontier = [root.pk], {root.pk}
+    while frontier:
+        frontier = {c.pk for c in rows if c.parent_id in frontier}
+        ids += sorted(frontier)
     return ids
 
 

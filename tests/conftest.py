@@ -167,13 +167,10 @@ def browser():
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Forget the per-process copies of rules and policies: each test's rows are rolled back after it."""
-    from feedback.services import feedback_categories_forget
     from helpdesk.process_copy import forget_all
-    from sla.services.policies import policies_forget
     from workflows.services.automation import automation_rules_forget
     from workflows.services.routing import routing_rules_forget
 
-    for forget in (policies_forget, routing_rules_forget, automation_rules_forget, feedback_categories_forget,
-                   forget_all):
+    for forget in (routing_rules_forget, automation_rules_forget, forget_all):
         forget()
     yield

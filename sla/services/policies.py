@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time as monotonic_time
 from datetime import time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from helpdesk.errors import InvalidInput
+from helpdesk.process_copy import ProcessCopy
 from sla.models import BusinessInterval, Calendar, CustomHoliday, Policy, Target
 from sla.models.calendars import check_week_intervals
 
@@ -34,32 +33,19 @@ def policy_matches(policy: Policy, case) -> bool:
     return True
 
 
+def _load_active() -> list[Policy]:
+    return list(Policy.objects.filter(is_active=True).prefetch_related("products", "categories", "targets__calendar"))
+
+
 # Every new case and every re-match reads the policies; they change rarely. This process
 # notices its own edits at once (signals, see SlaConfig.ready) and other processes'
-# within RELOAD_SECONDS (a monotonic timer, not the wall clock).
-RELOAD_SECONDS = 2.0
-_active: dict = {"policies": None, "loaded": 0.0}
-_active_lock = threading.Lock()
-
-
-def policies_forget(**_kwargs) -> None:
-    """Drop this process's copy of the active policies (connected to policy and calendar saves)."""
-    with _active_lock:
-        _active["policies"] = None
+# within two seconds (helpdesk.process_copy).
+active_copy = ProcessCopy("sla-policies", _load_active)
 
 
 def active_policies() -> list[Policy]:
     """Return the active policies by position with products, categories, targets and calendars loaded."""
-    with _active_lock:
-        policies = _active["policies"]
-        if policies is not None and monotonic_time.monotonic() - _active["loaded"] < RELOAD_SECONDS:
-            return policies
-    policies = list(
-        Policy.objects.filter(is_active=True).prefetch_related("products", "categories", "targets__calendar")
-    )
-    with _active_lock:
-        _active.update(policies=policies, loaded=monotonic_time.monotonic())
-    return policies
+    return active_copy.get()
 
 
 def policy_for(case) -> Policy | None:
