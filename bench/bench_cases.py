@@ -159,6 +159,10 @@ def bench_create(count: int, threads: int = 1) -> dict:
     bus.background_start()  # as the ASGI application does at start-up
     customers = list(User.objects.filter(username__startswith=f"{bench_seed.PREFIX}-customer-").order_by("id")[:50])
     clients = [client_for(c) for c in customers]
+    for client in clients[1:]:
+        # One request handler for all, as one server process loads its middleware once
+        # (each test client would otherwise load it, static files scan included, on its first request).
+        client.handler = clients[0].handler
     products = list(Product.objects.filter(slug__startswith="bench-product-").values_list("id", flat=True))
     categories = list(Category.objects.filter(slug__startswith="bench-", parent__isnull=False).values_list("id", flat=True))
     rng = random.Random(count)

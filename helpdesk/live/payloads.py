@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from helpdesk.prepared import PreparedSelect
 from tickets.api.serializers import CaseEventSerializer, CaseSerializer
 from tickets.models import Case, CaseEvent, Visibility
 from tickets.reference import catalog_attach, tags_attach
@@ -22,6 +23,11 @@ from . import groups
 PUBLIC_CASE_FIELDS = ("id", "reference", "subject", "state_label", "created_at", "updated_at", "resolved_at", "closed_at")
 
 
+# Built once: these run for every delivery of committed changes.
+_EVENTS = PreparedSelect(CaseEvent, order_by="b.id")
+_CASES = PreparedSelect(Case, related=("requester", "assignee", "team", "organization"))
+
+
 def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
     """Return the events with everything their payload shows loaded, oldest first.
 
@@ -29,12 +35,8 @@ def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
     the queue's rows (people, team and organization joined in), and the cases' tags;
     products and categories come from this process's copy (`tickets.reference`).
     """
-    events = list(CaseEvent.objects.filter(id__in=list(event_ids)).order_by("id"))
-    case_ids = sorted({e.case_id for e in events})
-    cases = {
-        c.pk: c for c in Case.objects.filter(pk__in=case_ids).select_related("requester", "assignee", "team",
-                                                                              "organization")
-    }
+    events = _EVENTS.fetch_ids(event_ids)
+    cases = {c.pk: c for c in _CASES.fetch_ids(sorted({e.case_id for e in events}))}
     catalog_attach(cases.values())
     tags_attach(list(cases.values()))
     for event in events:

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from helpdesk import clock as wall
 from helpdesk.eventlog import Actor
+from helpdesk.inserts import insert_new
 from sla.business_time import BusinessCalendar, add_business_seconds, business_seconds_between
 from sla.models import Clock, ClockState, Policy, Target, TargetKind
 from sla.selectors.calendars import business_calendar
@@ -134,8 +135,7 @@ def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
         for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
         if (target := _target(policy, case.priority, kind)) is not None
     ] if policy is not None else []
-    if clocks:
-        Clock.objects.bulk_create(clocks)
+    insert_new(clocks)
     entries = [{**e, "case": case} for e in lead] + [event_entry(case, clock, "started") for clock in clocks]
     return case_events_record_many(entries=entries) if entries else []
 

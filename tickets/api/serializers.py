@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -100,7 +102,9 @@ class CaseSerializer(serializers.ModelSerializer):
         return _ref(obj.team)
 
     def get_tags(self, obj) -> list[str]:
-        return sorted(t.name for t in obj.tags.all())
+        # Prefetched (queue pages) or remembered (a new case): read without building a manager.
+        tags = getattr(obj, "_prefetched_objects_cache", {}).get("tags")
+        return sorted(t.name for t in (obj.tags.all() if tags is None else tags))
 
     def to_representation(self, obj):
         # Built by hand because queue pages render up to 200 rows and DRF's field-by-field
@@ -286,7 +290,21 @@ class CatalogField(serializers.PrimaryKeyRelatedField):
         return row
 
 
-class CaseCreateInputSerializer(serializers.Serializer):
+class ShallowFieldsMixin:
+    """Give each instance shallow copies of the declared fields instead of DRF's deep copies.
+
+    DRF deep-copies every declared field (querysets, choices, a list's child) for each
+    serializer instance: for the input of a case's creation that copying cost more than the
+    validation itself. A shallow copy is enough for input serializers whose fields keep no
+    state while validating: each instance still binds its own field objects (name, parent);
+    what they share (a list field's child, choices, validators) is only read.
+    """
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+class CaseCreateInputSerializer(ShallowFieldsMixin, serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)

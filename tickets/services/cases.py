@@ -16,6 +16,7 @@ from django_fsm import can_proceed
 from helpdesk import clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.eventlog import Actor
+from helpdesk.inserts import insert_new
 from tickets.models import (
     TRANSITION_LABELS,
     Case,
@@ -94,7 +95,7 @@ def case_create(
         # policy read it without a query.
         organization = requester.organization
     with transaction.atomic():
-        case = Case.objects.create(
+        case = Case(
             subject=subject,
             description=description,
             requester=requester,
@@ -110,6 +111,7 @@ def case_create(
             created_at=now,
             updated_at=now,
         )
+        insert_new([case])
         if tag_names:
             tags_attach_new(case, tag_names)
         created = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.eventlog import Actor
+from helpdesk.inserts import insert_new
 from tickets.models import Case, CaseEvent, Visibility
 
 
@@ -55,4 +56,4 @@ def case_events_record_many(*, entries: list[dict[str, Any]]) -> list[CaseEvent]
         )
         event.set_actor(entry["actor"])
         events.append(event)
-    return CaseEvent.objects.bulk_create(events)
+    return insert_new(events)
