@@ -117,3 +117,16 @@ def test_a_token_of_an_inactive_user_is_refused(token_client, customer):
     customer.save()
     response = token_client.post("/api/v1/cases/", {"subject": "a"}, format="json")
     assert response.status_code == 401
+
+
+def test_a_case_without_tags_is_answered_without_asking_for_its_tags(token_client, enterprise_policy):
+    assert token_client.post("/api/v1/cases/", {"subject": "Warm"}, format="json").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = token_client.post("/api/v1/cases/", {"subject": "No tags here"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["tags"] == []
+    statements = _statements(queries)
+    assert not [s for s in statements if "tickets_tag" in s], statements
+    if connection.vendor == "postgresql":
+        # The token with its user and organization; the case; its two clocks; its events.
+        assert len(statements) == 4, statements

@@ -35,6 +35,7 @@ from tickets.services.attachments import attachments_store, attachments_validate
 from tickets.services.comments import comment_add
 from tickets.services.details import _custom_fields, _tag_names, case_update, tags_attach_new
 from tickets.services.events import case_event_record
+from tickets.reference import tags_remember
 from tickets.services.spine import (
     PARAMETERISED,
     Forbidden,
@@ -114,6 +115,8 @@ def case_create(
         insert_new([case])
         if tag_names:
             tags_attach_new(case, tag_names)
+        else:
+            tags_remember(case, [])  # a new case has none: the answer renders that without a query
         created = {
             "case": case, "kind": EventKind.CREATED, "actor": actor, "visibility": Visibility.PUBLIC,
             "after": {"state": case.state, "subject": case.subject, "priority": case.priority, "channel": case.channel},

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, Value
 
 from helpdesk import clock
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.eventlog import Actor
+from helpdesk.inserts import insert_new
 from tickets.models import Case, CaseEvent, EventKind, Priority, State, Tag, User, Visibility
 from tickets.services import integrations
 from tickets.services.details import _tag_names
@@ -160,15 +160,7 @@ def _insert(case: Case, entries: list[tuple[int | None, dict[str, Any]]]) -> lis
                           team_id=team_id)
         event.set_actor(entry["actor"])
         rows.append(event)
-    if len(rows) < 2:
-        return CaseEvent.objects.bulk_create(rows)
-    # On PostgreSQL Django inserts several rows through UNNEST of one array per column.
-    # For a handful of rows with large JSON columns (the routing decision), writing those
-    # arrays out costs twice the plain VALUES form, which an expression in a row keeps.
-    kind = rows[0].kind
-    rows[0].kind = Value(kind, output_field=CharField())
-    try:
-        CaseEvent.objects.bulk_create(rows)
-    finally:
-        rows[0].kind = kind
-    return rows
+    # Plain VALUES rows with the statement kept (helpdesk.inserts): for a handful of rows
+    # with large JSON columns (the routing decision) the ORM's PostgreSQL form, one array
+    # per column through UNNEST, costs twice as much to write out.
+    return list(insert_new(rows))
