@@ -25,7 +25,8 @@ class Clock(models.Model):
     fire or the clock is paused): the sweep reads only rows where it has passed.
     """
 
-    case = models.ForeignKey("tickets.Case", on_delete=models.CASCADE, related_name="sla_clocks")
+    # Indexed by the unique (case, kind) constraint, which leads with it.
+    case = models.ForeignKey("tickets.Case", on_delete=models.CASCADE, related_name="sla_clocks", db_index=False)
     kind = models.CharField(max_length=20, choices=TargetKind.choices)
     policy = models.ForeignKey("sla.Policy", null=True, on_delete=models.SET_NULL, related_name="clocks")
     calendar = models.ForeignKey("sla.Calendar", on_delete=models.PROTECT, related_name="clocks")

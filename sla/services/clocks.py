@@ -12,13 +12,13 @@ from django.conf import settings
 
 from helpdesk import clock as wall
 from helpdesk.eventlog import Actor
-from helpdesk.inserts import insert_new
+from helpdesk.inserts import insert_new, insert_new_together, sends_several
 from sla.business_time import BusinessCalendar, add_business_seconds, business_seconds_between
 from sla.models import Clock, ClockState, Policy, Target, TargetKind
 from sla.selectors.calendars import business_calendar
 from sla.services.policies import policy_for
 from tickets.models import TERMINAL_STATES, CaseEvent, EventKind, State
-from tickets.services.events import case_event_record, case_events_record_many
+from tickets.services.events import case_event_record, case_events_build
 
 REMATCH_FIELDS = {"priority", "product", "organization"}
 SLA_ACTOR = Actor.sla("SLA")
@@ -122,7 +122,7 @@ def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy,
 
 
 def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
-    """Start the first-response and resolution clocks of a case just created, in two statements.
+    """Start the first-response and resolution clocks of a case just created; one round trip.
 
     `case_create` calls this once routing has placed the case, so the clocks start at the
     priority routing chose, from the creation instant, and the case has none yet. `lead`
@@ -135,9 +135,26 @@ def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
         for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
         if (target := _target(policy, case.priority, kind)) is not None
     ] if policy is not None else []
-    insert_new(clocks)
     entries = [{**e, "case": case} for e in lead] + [event_entry(case, clock, "started") for clock in clocks]
-    return case_events_record_many(entries=entries) if entries else []
+    events = case_events_build(entries=entries)
+    if not clocks:
+        return insert_new(events)
+    started = events[len(entries) - len(clocks):]
+    if not sends_several():
+        insert_new(clocks)
+        for event, clock in zip(started, clocks, strict=True):
+            event.data["clock"] = clock.pk
+        return insert_new(events)
+    # The clocks and their events in one round trip: each "started" event takes its clock's
+    # id from the row the first INSERT wrote (one clock per case and kind).
+    clock_id = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {Clock._meta.db_table}"
+                " WHERE case_id = %s AND kind = %s))")
+    first = len(entries) - len(clocks)
+    insert_new_together(clocks, events, wrap={1: {(first + n, "data"): (clock_id, [case.pk, clock.kind])
+                                                  for n, clock in enumerate(clocks)}})
+    for event, clock in zip(started, clocks, strict=True):
+        event.data["clock"] = clock.pk
+    return events
 
 
 def _meet(case, clock: Clock, now: datetime) -> list[CaseEvent]:

@@ -82,10 +82,11 @@ class EventKind(models.TextChoices):
 class CaseEvent(EventBase):
     """One change of a case; the timeline and the live boards are read from these rows."""
 
-    case = models.ForeignKey("tickets.Case", on_delete=models.PROTECT, related_name="events")
+    # Indexed by the composites below, which lead with the same columns.
+    case = models.ForeignKey("tickets.Case", on_delete=models.PROTECT, related_name="events", db_index=False)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     team = models.ForeignKey(
-        "workflows.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "workflows.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         help_text="The case's team when the event happened (for board fan-out).",
     )
 

@@ -16,7 +16,6 @@ from django_fsm import can_proceed
 from helpdesk import clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.eventlog import Actor
-from helpdesk.inserts import insert_new
 from tickets.models import (
     TRANSITION_LABELS,
     Case,
@@ -33,9 +32,8 @@ from tickets.models import (
 from tickets.services import integrations
 from tickets.services.attachments import attachments_store, attachments_validate
 from tickets.services.comments import comment_add
-from tickets.services.details import _custom_fields, _tag_names, case_update, tags_attach_new
+from tickets.services.details import _custom_fields, _tag_names, case_insert, case_update
 from tickets.services.events import case_event_record
-from tickets.reference import tags_remember
 from tickets.services.spine import (
     PARAMETERISED,
     Forbidden,
@@ -112,11 +110,7 @@ def case_create(
             created_at=now,
             updated_at=now,
         )
-        insert_new([case])
-        if tag_names:
-            tags_attach_new(case, tag_names)
-        else:
-            tags_remember(case, [])  # a new case has none: the answer renders that without a query
+        case_insert(case, tag_names)  # with its tags: the answer renders them without a query
         created = {
             "case": case, "kind": EventKind.CREATED, "actor": actor, "visibility": Visibility.PUBLIC,
             "after": {"state": case.state, "subject": case.subject, "priority": case.priority, "channel": case.channel},

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.eventlog import Actor
+from helpdesk.inserts import insert_new, insert_statement, mark_saved
 from tickets.models import (
     Case,
     EventKind,
@@ -135,17 +136,32 @@ def _tag_names(tags) -> list[str]:
     return names
 
 
-def tags_attach_new(case: Case, names: list[str]) -> None:
-    """Tag a case that has no tags yet: one statement when the tags exist, and remember them.
+def case_insert(case: Case, names: list[str]) -> None:
+    """Write a new case and link its tags, and remember them (`tickets.reference.tags_remember`).
 
-    The case then renders its tags without a query (`tickets.reference.tags_remember`).
+    On PostgreSQL one statement writes the case and links the tags that exist (a
+    data-modifying WITH); tags named for the first time are made and linked after it. The
+    case then renders its tags without a query.
     """
-    if connection.vendor != "postgresql":
-        tags = _tags(names)
-        case.tags.add(*tags)
+    if not names or connection.vendor != "postgresql":
+        insert_new([case])
+        tags = _tags(names) if names else []
+        if tags:
+            case.tags.add(*tags)
         tags_remember(case, tags)
         return
-    found = _tags_insert(case, names)
+    tag, through = Tag._meta.db_table, Case.tags.through._meta.db_table
+    insert, params = insert_statement([case])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH c AS ({insert}), t AS (SELECT id, name FROM {tag} WHERE name IN ({', '.join(['%s'] * len(names))})), "
+            f"i AS (INSERT INTO {through} (case_id, tag_id) SELECT c.id, t.id FROM c CROSS JOIN t) "
+            "SELECT c.id, t.id, t.name FROM c LEFT JOIN t ON TRUE",
+            [*params, *names],
+        )
+        rows = cursor.fetchall()
+    mark_saved([case], [rows[0][0]])
+    found = [Tag(pk=pk, name=name) for _, pk, name in rows if pk is not None]
     missing = [n for n in names if n not in {t.name for t in found}]
     if missing:
         Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)

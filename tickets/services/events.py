@@ -46,6 +46,12 @@ def case_events_record_many(*, entries: list[dict[str, Any]]) -> list[CaseEvent]
     Each entry holds the keyword arguments of `case_event_record`. For sweeps that write
     thousands of events in one transaction; the same rules apply (the caller publishes).
     """
+    return insert_new(case_events_build(entries=entries))
+
+
+def case_events_build(*, entries: list[dict[str, Any]]) -> list[CaseEvent]:
+    """The unsaved events of `entries` (as `case_events_record_many` takes them), for a caller
+    that writes them together with other new rows (`helpdesk.inserts.insert_new_together`)."""
     events = []
     for entry in entries:
         case = entry["case"]
@@ -56,4 +62,4 @@ def case_events_record_many(*, entries: list[dict[str, Any]]) -> list[CaseEvent]
         )
         event.set_actor(entry["actor"])
         events.append(event)
-    return insert_new(events)
+    return events
