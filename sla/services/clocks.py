@@ -139,21 +139,21 @@ def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
     events = case_events_build(entries=entries)
     if not clocks:
         return insert_new(events)
-    started = events[len(entries) - len(clocks):]
-    if not sends_several():
+    first = len(entries) - len(clocks)  # the "started" events follow the lead entries
+    together = sends_several()
+    if together:
+        # The clocks and their events in one round trip: each "started" event takes its
+        # clock's id from the row the first INSERT wrote (one clock per case and kind).
+        clock_id = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {Clock._meta.db_table}"
+                    " WHERE case_id = %s AND kind = %s))")
+        insert_new_together(clocks, events, wrap={1: {(first + n, "data"): (clock_id, [case.pk, clock.kind])
+                                                      for n, clock in enumerate(clocks)}})
+    else:
         insert_new(clocks)
-        for event, clock in zip(started, clocks, strict=True):
-            event.data["clock"] = clock.pk
-        return insert_new(events)
-    # The clocks and their events in one round trip: each "started" event takes its clock's
-    # id from the row the first INSERT wrote (one clock per case and kind).
-    clock_id = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {Clock._meta.db_table}"
-                " WHERE case_id = %s AND kind = %s))")
-    first = len(entries) - len(clocks)
-    insert_new_together(clocks, events, wrap={1: {(first + n, "data"): (clock_id, [case.pk, clock.kind])
-                                                  for n, clock in enumerate(clocks)}})
-    for event, clock in zip(started, clocks, strict=True):
+    for event, clock in zip(events[first:], clocks, strict=True):
         event.data["clock"] = clock.pk
+    if not together:
+        insert_new(events)
     return events
 
 
