@@ -158,27 +158,24 @@ def insert_new_together(*groups: Sequence[models.Model], using: str = "default",
     list longer than one statement takes, one `insert_new` per list, and `wrap` must be empty.
     """
     wrap = {n: w for n, w in (wrap or {}).items() if w}
-    groups_given = groups
-    groups = tuple(g for g in groups if g)
-    if not groups:
+    present = [(n, group) for n, group in enumerate(groups) if group]  # wrap keeps the given indexes
+    if not present:
         return
     connection = connections[using]
-    if not sends_several(using) or any(len(g) > _size(type(g[0]), g, connection) for g in groups):
+    if not sends_several(using) or any(len(g) > _size(type(g[0]), g, connection) for _, g in present):
         if wrap:
             raise ValueError("values computed by the database need the statements sent together")
-        for group in groups:
+        for _, group in present:
             insert_new(group, using=using)
         return
     statements, params = [], []
-    for n, group in enumerate(groups_given):
-        if not group:
-            continue
+    for n, group in present:
         sql, values = _batch_statement(_checked(group), group, connection, wrap.get(n))
         statements.append(sql)
         params += values
     with connection.cursor() as cursor:
         cursor.execute("; ".join(statements), params)
-        for n, group in enumerate(groups):
-            if n:
+        for index, (_, group) in enumerate(present):
+            if index:
                 cursor.nextset()
             mark_saved(group, [pk for (pk,) in cursor.fetchall()], using=using)
