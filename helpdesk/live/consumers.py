@@ -174,6 +174,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self.send(text_data=message[f"{view}_frame"])
 
+    async def live_events(self, message):
+        """Several events of one group in one message (see publish.group_messages), in order."""
+        for event in message["events"]:
+            await self.live_event(event)
+
     async def presence_update(self, message):
         if self.board is None or not self.board.presence:
             return

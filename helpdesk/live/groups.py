@@ -20,6 +20,11 @@ def team(team_id: int) -> str:
     return f"live.team.{int(team_id)}"
 
 
+def followed_together(name: str) -> bool:
+    """Whether a board may follow this group alongside others (the SLA board: one per team)."""
+    return name.startswith("live.team.")
+
+
 def case_staff(case_id: int) -> str:
     """Return the group of the staff case page (events filtered per viewer, presence)."""
     return f"live.case.{int(case_id)}"

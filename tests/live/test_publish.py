@@ -75,3 +75,100 @@ def test_direct_publication_through_redis(needs_redis, settings, transactional_d
         await board.disconnect()
 
     async_to_sync(scenario)()
+
+
+def _message(event_id: int) -> dict:
+    return {"type": "live.event", "id": event_id}
+
+
+def _ids_in(message: dict) -> list[int]:
+    return [m["id"] for m in message["events"]] if message["type"] == "live.events" else [message["id"]]
+
+
+def test_a_delivery_sends_each_group_its_events_together_in_order():
+    case_1, case_2, team_3, team_4 = "live.case.1", "live.case.2", "live.team.3", "live.team.4"
+    sends = publish.group_messages([
+        ([case_1, team_3], _message(1)),
+        ([case_1, team_4], _message(2)),
+        ([case_2, team_3], _message(3)),
+        ([case_1, team_3], _message(4)),
+    ])
+    by_group: dict[str, list[list[int]]] = {}
+    for name, message in sends:
+        by_group.setdefault(name, []).append(_ids_in(message))
+    # A case page follows one group: its events travel in one message.
+    assert by_group[case_1] == [[1, 2, 4]]
+    assert by_group[case_2] == [[3]] and dict(sends)[case_2] == _message(3)  # a lone event stays as it was
+    # The SLA board follows teams 3 and 4 at once: what it receives, message after message, stays in id order.
+    following_both = [i for name, message in sends if name in (team_3, team_4) for i in _ids_in(message)]
+    assert following_both == [1, 2, 3, 4]
+    assert by_group[team_3] == [[1], [3, 4]]
+
+
+def test_a_group_message_holds_a_bounded_number_of_events(monkeypatch):
+    monkeypatch.setattr(publish, "GROUP_MESSAGE_MAX_EVENTS", 2)
+    sends = publish.group_messages([(["live.case.1"], _message(n)) for n in range(1, 6)])
+    assert [_ids_in(m) for _, m in sends] == [[1, 2], [3, 4], [5]]
+
+
+@pytest.mark.usefixtures("live")
+def test_events_of_one_transaction_reach_each_board_in_order(team_case, customer, agent, support_team):
+    """One commit, several events: each board gets its own, one frame per event, in id order."""
+
+    def changes():
+        with transaction.atomic():
+            comment_add(case=team_case, author=agent, body="Internal: check the fuse", public=False,
+                        author_team=support_team)
+            comment_add(case=team_case, author=agent, body="We are on it", public=True)
+            case_transition(case=team_case, name="triage", actor=agent)
+
+    async def scenario():
+        desk, _ = await subscribe(agent, "case", team_case.reference)
+        portal, _ = await subscribe(customer, "portal_case", team_case.reference)
+        board, _ = await subscribe(agent, "team", support_team.slug)
+        await database_sync_to_async(changes)()
+        done = lambda f: f.get("event", {}).get("kind") == "transition"  # noqa: E731
+        for socket in (desk, board):
+            frames = [f for f in await frames_until(socket, done) if f["type"] == "event"]
+            assert [f["event"]["kind"] for f in frames] == ["comment", "comment", "transition"]
+            assert [f["id"] for f in frames] == sorted(f["id"] for f in frames)
+        public = [f for f in await frames_until(portal, lambda f: f.get("event", {}).get("visibility") == "public")
+                  if f["type"] == "event"]
+        assert [(f["event"]["kind"], f["event"]["visibility"]) for f in public] == [("comment", "public")]
+        for socket in (desk, portal, board):
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_delivery_reaches_redis_in_one_pipeline(needs_redis, settings, transactional_db, team_case, agent,
+                                                  support_team, monkeypatch):
+    """Through Redis the messages of a delivery go in one round trip, not one `group_send` each."""
+    from channels_redis.pubsub import RedisPubSubLoopLayer
+
+    settings.CHANNEL_LAYERS = {"live": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                        "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": "test-live"}}}
+    settings.HELPDESK_LIVE = {**settings.HELPDESK_LIVE, "MODE": "direct"}
+    sent_one_by_one = []
+    group_send = RedisPubSubLoopLayer.group_send
+
+    async def counted(self, group, message):
+        sent_one_by_one.append(group)
+        return await group_send(self, group, message)
+
+    monkeypatch.setattr(RedisPubSubLoopLayer, "group_send", counted)
+
+    def changes():
+        with transaction.atomic():
+            comment_add(case=team_case, author=agent, body="Checking", public=True)
+            case_assign(case=team_case, assignee=agent, actor=agent)
+
+    async def scenario():
+        board, _ = await subscribe(agent, "team", support_team.slug)
+        await database_sync_to_async(changes)()
+        frames = await frames_until(board, lambda f: f.get("event", {}).get("kind") == "assignment")
+        assert [f["event"]["kind"] for f in frames if f["type"] == "event"] == ["comment", "assignment"]
+        await board.disconnect()
+
+    async_to_sync(scenario)()
+    assert sent_one_by_one == []
