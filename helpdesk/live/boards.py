@@ -17,7 +17,7 @@ from tickets.models import CaseEvent, Role, Visibility, team_ids
 from tickets.selectors import events_visible_to
 
 from . import access, groups
-from .payloads import event_frame, event_message, event_views, events_load
+from .payloads import event_message, events_load
 
 
 class Board:
@@ -175,11 +175,12 @@ def resync(board: Board, after_id: int) -> tuple[str, list[tuple[int, str]]]:
     ids = board.missed_ids(after_id, limit + 1)
     if len(ids) > limit:
         return "reload", []
-    frames = []
+    frames, rendered_cases = [], {}
     for event in events_load(ids):
-        view = board.accepts(event_message(event))
+        message = event_message(event, rendered_cases, replay=True)
+        view = board.accepts(message)
         if view is not None:
-            frames.append((event.pk, event_frame(event.pk, event_views(event)[view], replay=True)))
+            frames.append((event.pk, message[f"{view}_frame"]))
     return "replay", frames
 
 

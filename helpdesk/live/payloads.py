@@ -44,35 +44,46 @@ def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
     return events
 
 
-def event_views(event: CaseEvent, rendered_cases: dict[int, dict] | None = None) -> dict[str, dict]:
-    """Return the renderings of an event: "staff" always, "public" only for a public event.
+def _json(value) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
 
-    `rendered_cases` keeps each case's rendering across the events of one batch: a new case
-    brings its created, SLA and routing events, all showing the same committed case.
+
+# Stateless renderers: their `to_representation` builds the API's output by hand.
+_CASE_OUT = CaseSerializer()
+_EVENT_OUT = CaseEventSerializer()
+
+
+def event_frames(event: CaseEvent, rendered_cases: dict[int, list] | None = None, *,
+                 replay: bool = False) -> dict[str, str]:
+    """Return the JSON text frames of an event: "staff" always, "public" only for a public event.
+
+    A frame is `{"type": "event", "id": …, "event": <the API's event>, "case": <the API's
+    case>}`; the customer's case holds only PUBLIC_CASE_FIELDS and the state as the customer
+    sees it. `rendered_cases` keeps each case's encoded rendering across the events of one
+    batch: a new case brings its created, SLA and routing events, all showing the same
+    committed case, encoded once.
     """
     case = event.case
     if rendered_cases is None:
         rendered_cases = {}
-    case_data = rendered_cases.get(case.pk)
-    if case_data is None:
-        case_data = rendered_cases[case.pk] = _plain(CaseSerializer(case).data)
-    event_data = _plain(CaseEventSerializer(event).data)
-    views = {"staff": {"event": event_data, "case": case_data}}
+    encoded = rendered_cases.get(case.pk)
+    if encoded is None:
+        encoded = rendered_cases[case.pk] = [_CASE_OUT.to_representation(case), None, None]
+        encoded[1] = _json(encoded[0])
+    marks = ',"replay":true' if replay else ""
+    head = f'{{"type":"event","id":{int(event.pk)}{marks},"event":{_json(_EVENT_OUT.to_representation(event))},"case":'
+    frames = {"staff": f"{head}{encoded[1]}}}"}
     if event.visibility == Visibility.PUBLIC:
-        public_case = {k: case_data[k] for k in PUBLIC_CASE_FIELDS if k in case_data}
-        public_case["state_label"] = case.customer_state_label
-        public_case["state"] = case.state
-        views["public"] = {"event": event_data, "case": _plain(public_case)}
-    return views
+        if encoded[2] is None:
+            public_case = {k: encoded[0][k] for k in PUBLIC_CASE_FIELDS if k in encoded[0]}
+            public_case["state_label"] = case.customer_state_label
+            public_case["state"] = case.state
+            encoded[2] = _json(public_case)
+        frames["public"] = f"{head}{encoded[2]}}}"
+    return frames
 
 
-def event_frame(event_id: int, view: dict, *, replay: bool = False) -> str:
-    """Return the JSON text frame a socket receives for one rendering of an event."""
-    frame = {"type": "event", "id": event_id, **({"replay": True} if replay else {}), **view}
-    return json.dumps(frame, separators=(",", ":"))
-
-
-def event_message(event: CaseEvent, rendered_cases: dict[int, dict] | None = None) -> dict:
+def event_message(event: CaseEvent, rendered_cases: dict[int, list] | None = None, *, replay: bool = False) -> dict:
     """Return the channel-layer message for one event (handled by `live_event` in consumers).
 
     Flat on purpose: the frames are encoded once here rather than once per socket, and the
@@ -89,15 +100,15 @@ def event_message(event: CaseEvent, rendered_cases: dict[int, dict] | None = Non
         "author_team": (event.data or {}).get("author_team"),
         "department": groups.task_department_id(event.data or {}),
     }
-    for name, view in event_views(event, rendered_cases).items():
-        message[f"{name}_frame"] = event_frame(event.pk, view)
+    for name, frame in event_frames(event, rendered_cases, replay=replay).items():
+        message[f"{name}_frame"] = frame
     return message
 
 
 def messages_for(event_ids: Iterable[int]) -> list[tuple[list[str], dict]]:
     """Return (groups, message) for each event, in event id order."""
     out = []
-    rendered_cases: dict[int, dict] = {}
+    rendered_cases: dict[int, list] = {}
     for event in events_load(event_ids):
         names = groups.for_event(
             case_id=event.case_id, kind=event.kind, team_id=event.team_id, before=event.before or {},
