@@ -172,3 +172,21 @@ def test_a_delivery_reaches_redis_in_one_pipeline(needs_redis, settings, transac
 
     async_to_sync(scenario)()
     assert sent_one_by_one == []
+
+
+def test_a_public_event_has_a_customer_frame_with_the_customer_fields_only(db, team_case, agent):
+    from helpdesk.live.payloads import PUBLIC_CASE_FIELDS
+
+    comment_add(case=team_case, author=agent, body="We are on it", public=True)
+    event = team_case.events.last()
+    [(names, message)] = messages_for([event.pk])
+    staff, public = json.loads(message["staff_frame"]), json.loads(message["public_frame"])
+    assert groups.case_public(team_case.pk) in names
+    assert public["event"] == staff["event"] and public["id"] == event.pk and public["type"] == "event"
+    assert set(public["case"]) == set(PUBLIC_CASE_FIELDS) | {"state"}
+    assert public["case"]["state_label"] == team_case.customer_state_label
+    assert {k: v for k, v in public["case"].items() if k not in ("state", "state_label")} == {
+        k: staff["case"][k] for k in PUBLIC_CASE_FIELDS if k != "state_label"}
+    # Encoded as the API encodes: compact JSON, the frame's keys in their fixed order.
+    assert message["public_frame"] == json.dumps(public, separators=(",", ":"))
+    assert list(public) == ["type", "id", "event", "case"]
