@@ -120,8 +120,8 @@ async def fan_out(layer, messages: list[tuple[list[str], dict]]) -> None:
     sends = group_messages(messages)
     if not sends:
         return
-    shards = _redis_pubsub_shards(layer)
-    if shards is None:
+    loop_layer = _redis_pubsub_loop_layer(layer)
+    if loop_layer is None:
         for name, message in sends:
             await layer.group_send(name, message)
         return
@@ -129,8 +129,8 @@ async def fan_out(layer, messages: list[tuple[list[str], dict]]) -> None:
     # in one round trip per Redis host instead of one round trip per message.
     by_shard: dict[object, list[tuple[str, bytes]]] = {}
     for name, message in sends:
-        channel = shards._get_group_channel_name(name)
-        by_shard.setdefault(shards._get_shard(channel), []).append((channel, layer.serialize(message)))
+        channel = loop_layer._get_group_channel_name(name)
+        by_shard.setdefault(loop_layer._get_shard(channel), []).append((channel, layer.serialize(message)))
     for shard, published in by_shard.items():
         async with shard._lock:
             shard._ensure_redis()
@@ -142,10 +142,10 @@ async def fan_out(layer, messages: list[tuple[list[str], dict]]) -> None:
 
 _PUBSUB_LAYER = "channels_redis.pubsub.RedisPubSubChannelLayer"
 _PUBSUB_PARTS = ("_get_group_channel_name", "_get_shard")
-_SHARD_PARTS = ("_lock", "_ensure_redis")
+_SHARD_PARTS = ("_lock", "_ensure_redis", "_redis")
 
 
-def _redis_pubsub_shards(layer):
+def _redis_pubsub_loop_layer(layer):
     """The running loop's channels_redis pub/sub layer when `layer` is one (else None: plain `group_send`).
 
     Checked by name and by the parts `fan_out` uses, so a release of channels_redis that
