@@ -53,7 +53,26 @@ _CASE_OUT = CaseSerializer()
 _EVENT_OUT = CaseEventSerializer()
 
 
-def event_frames(event: CaseEvent, rendered_cases: dict[int, list] | None = None, *,
+class _EncodedCase:
+    """A case's renderings for one batch: the API's output, encoded once; the customer's on demand."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        self.data = _CASE_OUT.to_representation(case)
+        self.staff = _json(self.data)
+        self._public: str | None = None
+
+    @property
+    def public(self) -> str:
+        if self._public is None:
+            public_case = {k: self.data[k] for k in PUBLIC_CASE_FIELDS if k in self.data}
+            public_case["state_label"] = self.case.customer_state_label
+            public_case["state"] = self.case.state
+            self._public = _json(public_case)
+        return self._public
+
+
+def event_frames(event: CaseEvent, rendered_cases: dict[int, _EncodedCase] | None = None, *,
                  replay: bool = False) -> dict[str, str]:
     """Return the JSON text frames of an event: "staff" always, "public" only for a public event.
 
@@ -63,27 +82,20 @@ def event_frames(event: CaseEvent, rendered_cases: dict[int, list] | None = None
     batch: a new case brings its created, SLA and routing events, all showing the same
     committed case, encoded once.
     """
-    case = event.case
     if rendered_cases is None:
         rendered_cases = {}
-    encoded = rendered_cases.get(case.pk)
+    encoded = rendered_cases.get(event.case.pk)
     if encoded is None:
-        encoded = rendered_cases[case.pk] = [_CASE_OUT.to_representation(case), None, None]
-        encoded[1] = _json(encoded[0])
+        encoded = rendered_cases[event.case.pk] = _EncodedCase(event.case)
     marks = ',"replay":true' if replay else ""
     head = f'{{"type":"event","id":{int(event.pk)}{marks},"event":{_json(_EVENT_OUT.to_representation(event))},"case":'
-    frames = {"staff": f"{head}{encoded[1]}}}"}
+    frames = {"staff": f"{head}{encoded.staff}}}"}
     if event.visibility == Visibility.PUBLIC:
-        if encoded[2] is None:
-            public_case = {k: encoded[0][k] for k in PUBLIC_CASE_FIELDS if k in encoded[0]}
-            public_case["state_label"] = case.customer_state_label
-            public_case["state"] = case.state
-            encoded[2] = _json(public_case)
-        frames["public"] = f"{head}{encoded[2]}}}"
+        frames["public"] = f"{head}{encoded.public}}}"
     return frames
 
 
-def event_message(event: CaseEvent, rendered_cases: dict[int, list] | None = None, *, replay: bool = False) -> dict:
+def event_message(event: CaseEvent, rendered_cases: dict[int, _EncodedCase] | None = None, *, replay: bool = False) -> dict:
     """Return the channel-layer message for one event (handled by `live_event` in consumers).
 
     Flat on purpose: the frames are encoded once here rather than once per socket, and the
@@ -108,7 +120,7 @@ def event_message(event: CaseEvent, rendered_cases: dict[int, list] | None = Non
 def messages_for(event_ids: Iterable[int]) -> list[tuple[list[str], dict]]:
     """Return (groups, message) for each event, in event id order."""
     out = []
-    rendered_cases: dict[int, list] = {}
+    rendered_cases: dict[int, _EncodedCase] = {}
     for event in events_load(event_ids):
         names = groups.for_event(
             case_id=event.case_id, kind=event.kind, team_id=event.team_id, before=event.before or {},
