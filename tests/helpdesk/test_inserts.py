@@ -139,3 +139,77 @@ def test_values_computed_by_the_database_need_statements_sent_together(monkeypat
         inserts.insert_new_together([_clock(case, "resolution")], [_event(case, 1, agent)],
                                     wrap={1: {(0, "data"): ("%s", [])}})
     assert not case.sla_clocks.exists() and not case.events.filter(kind="field_change").exists()
+
+
+# --- PostgreSQL: the rows travel as one JSON parameter --------------------------------------
+
+
+def _stored_like(model_obj, stored):
+    for field in type(model_obj)._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(model_obj, field.attname), field.name
+
+
+def test_awkward_text_json_and_times_read_back_exactly(needs_postgres):
+    from datetime import datetime, timedelta, timezone
+
+    from tickets.models import Priority
+    customer = CustomerFactory()
+    awkward = "O'Brien \\ \"quoted\" é ü 😀 %s %(x)s {x}\n\ttab -- ;"
+    at = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    model = Case(subject=awkward[:200], description=awkward * 3, requester=customer, organization=None,
+                 priority=Priority.P1, created_at=at, updated_at=at,
+                 custom_fields={"text": awkward, "n": 12.5, "big": 2**53 + 1, "list": [None, True, "ä"],
+                                "nested": {"k": "v"}})
+    insert_new([model])
+    stored = Case.objects.get(pk=model.pk)
+    _stored_like(model, stored)
+    assert stored.priority == "P1" and type(stored.priority) is str
+    assert stored.created_at == at and stored.created_at.microsecond == 123456
+
+
+def test_text_longer_than_its_column_is_refused_not_cut(needs_postgres):
+    from django.db import DataError, transaction
+    customer = CustomerFactory()
+    before = Case.objects.count()
+    with pytest.raises(DataError), transaction.atomic():
+        insert_new([Case(subject="x" * 201, requester=customer)])
+    assert Case.objects.count() == before
+
+
+def test_a_value_json_cannot_carry_sends_the_rows_as_values(needs_postgres):
+    from sla.models import Clock
+    case = CaseFactory()
+    clocks = [_clock(case, "first_response"), _clock(case, "resolution")]
+    clocks[1].paused_seconds = float("inf")  # not a JSON number
+    with CaptureQueriesContext(connection) as queries:
+        insert_new(clocks)
+    assert len(queries) == 1 and " VALUES " in queries[0]["sql"]
+    assert Clock.objects.get(pk=clocks[1].pk).paused_seconds == float("inf")
+    again = [_clock(CaseFactory(), "resolution")]
+    with CaptureQueriesContext(connection) as queries:
+        insert_new(again)
+    assert "jsonb_array_elements" in queries[0]["sql"]
+    _stored_like(again[0], Clock.objects.get(pk=again[0].pk))
+
+
+def test_a_naive_time_is_taken_as_the_orm_takes_it(needs_postgres):
+    from datetime import datetime
+
+    from django.utils import timezone
+    case, agent = CaseFactory(), AgentFactory()
+    naive = datetime(2026, 5, 1, 12, 0)
+    event = _event(case, 1, agent)
+    event.occurred_at = naive
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        insert_new([event])
+    assert CaseEvent.objects.get(pk=event.pk).occurred_at == timezone.make_aware(naive)
+
+
+def test_the_statement_is_the_same_text_for_any_number_of_rows(needs_postgres):
+    case, agent = CaseFactory(), AgentFactory()
+    texts = set()
+    for count in (1, 4, 9):
+        with CaptureQueriesContext(connection) as queries:
+            insert_new([_event(case, n, agent) for n in range(count)])
+        texts.add(queries[0]["sql"].split(" FROM jsonb_array_elements")[0])
+    assert len(texts) == 1
