@@ -147,8 +147,11 @@ class _NotJSON(Exception):
 
 def _json_value(value):
     """`value`, as the driver got it from the field, in the form its column casts from (JSON text)."""
-    if isinstance(value, bool) or value is None:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is datetime.datetime:
+        return value.isoformat()
     if isinstance(value, str):
         return str.__str__(value)  # an enumeration's member: its value, as the driver sends it
     if isinstance(value, int):
@@ -168,24 +171,31 @@ def _json_value(value):
 
 def _json_rows(plan: tuple, batch: Sequence[models.Model], connection) -> str:
     """The rows as a JSON array of arrays, each value as the field would have sent it."""
-    aware = settings.USE_TZ
+    naive_ok = not settings.USE_TZ
     rows = []
     for obj in batch:
         row = []
         for field, attname, plain, dumps, _ in plan:
-            value = getattr(obj, attname) if plain else None
-            if value is None or type(value) not in plain or (aware and type(value) is datetime.datetime
-                                                             and value.tzinfo is None):
-                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-                if dumps is not None and value is not None:
-                    if not hasattr(value, "obj"):  # an expression, say
-                        raise _NotJSON
-                    row.append((value.dumps or dumps)(value.obj))
+            if plain:
+                value = getattr(obj, attname)
+                if value is None:
+                    row.append(None)  # a plain field sends None as SQL NULL
                     continue
-            elif dumps is not None:
-                row.append(dumps(value))
-                continue
-            row.append(_json_value(value))
+                kind = type(value)
+                if kind in plain:
+                    if dumps is not None:
+                        row.append(dumps(value))
+                        continue
+                    if kind is not datetime.datetime or value.tzinfo is not None or naive_ok:
+                        row.append(_json_value(value))
+                        continue
+            value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+            if dumps is not None and value is not None:
+                if not hasattr(value, "obj"):  # an expression, say
+                    raise _NotJSON
+                row.append((value.dumps or dumps)(value.obj))
+            else:
+                row.append(_json_value(value))
         rows.append(row)
     return json.dumps(rows, ensure_ascii=False, allow_nan=False)
 

@@ -213,3 +213,20 @@ def test_the_statement_is_the_same_text_for_any_number_of_rows(needs_postgres):
             insert_new([_event(case, n, agent) for n in range(count)])
         texts.add(queries[0]["sql"].split(" FROM jsonb_array_elements")[0])
     assert len(texts) == 1
+
+
+def test_values_of_another_type_go_through_their_field_as_the_orm_sends_them(needs_postgres):
+    from datetime import datetime, timezone
+
+    from sla.models import Clock
+    case = CaseFactory()
+    clock = _clock(case, "resolution")
+    clock.target_seconds = True  # an integer column: 1
+    clock.fired = "2"  # an integer column: 2
+    clock.checkpoints = "50"  # a JSON column: the string "50", not the number
+    clock.started_at = "2026-02-03T04:05:06.789+00:00"
+    clock.paused_seconds = 3  # a float column: 3.0
+    insert_new([clock])
+    stored = Clock.objects.get(pk=clock.pk)
+    assert (stored.target_seconds, stored.fired, stored.checkpoints, stored.paused_seconds) == (1, 2, "50", 3.0)
+    assert stored.started_at == datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=timezone.utc)
