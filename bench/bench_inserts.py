@@ -1,0 +1,169 @@
+"""New rows as one JSON parameter or as VALUES, on PostgreSQL: the write itself and API creation.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hd_bench_10k REDIS_URL=redis://127.0.0.1:6379/7 \\
+        .venv/bin/python bench/bench_inserts.py          (options: --writes 300 --rounds 6 --pairs 12 --block 150)
+
+`helpdesk.inserts` sends new rows on PostgreSQL as one JSON parameter (`INSERT … SELECT …
+FROM jsonb_array_elements(%s)`), and falls back to `VALUES` with one bound parameter per
+value where JSON cannot carry a value. This script measures both forms in one process, so
+that the machine's drift touches both alike:
+
+- **write**: a new case's two clocks and three events, as `clocks_start_new_case` writes
+  them (`insert_new_together`, the events taking their clock's id from the rows written
+  just before), each in its own transaction rolled back afterwards; thread CPU time and
+  wall time per write, `--rounds` rounds of `--writes` writes in each form, alternated;
+- **creation**: `POST /api/v1/cases/` by customers as `bench_cases.py` does (SLA policies
+  in place, events delivered before the clock stops), in blocks of `--block` creations,
+  each form in turn (`--pairs` pairs, the order swapped every pair); the figure is the
+  median of the per-pair ratios, with the median rate of each form.
+
+It seeds the 10k bench data (bench/seed.py) when the database has none. Writes
+bench/results/inserts.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+
+import bench_cases  # noqa: E402  (sets Django up)
+import seed as bench_seed  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from helpdesk import bus, inserts  # noqa: E402
+from helpdesk.eventlog import Actor  # noqa: E402
+from sla.models import Calendar, Clock, Policy  # noqa: E402
+from tickets.models import Case, CaseEvent, Category, Product, User  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "inserts.json"
+CLOCK_ID = ("jsonb_set(%s::jsonb, '{clock}', (SELECT to_jsonb(id) FROM sla_clock"
+            " WHERE case_id = %s AND kind = %s))")
+FORMS = {"json": inserts._json_batch_statement, "values": lambda *args, **kwargs: None}
+
+
+def use(form: str) -> None:
+    inserts._json_batch_statement = FORMS[form]
+
+
+def new_rows(case: Case, calendar: Calendar, policy: Policy, actor: User) -> tuple[list[Clock], list[CaseEvent]]:
+    """Two clocks and three events shaped like a new case's (the clocks under kinds no case uses)."""
+    at = case.created_at
+    clocks = [Clock(case=case, kind=kind, calendar=calendar, policy=policy, priority=case.priority, state="running",
+                    target_seconds=3600, started_at=at, due_at=at, next_check_at=at, checkpoints=[75, 100], fired=0,
+                    paused_seconds=0.0)
+              for kind in ("bench_first", "bench_resolution")]
+    events = []
+    for n in range(3):
+        event = CaseEvent(case=case, kind="sla" if n else "created", occurred_at=at, visibility="public", reason="",
+                          before={}, after={"state": case.state, "subject": case.subject, "priority": case.priority},
+                          data={"type": "started", "clock": None, "kind": "bench", "due_at": at.isoformat()} if n else {})
+        event.set_actor(Actor.of(actor))
+        events.append(event)
+    return clocks, events
+
+
+def bench_write(writes: int, rounds: int) -> dict:
+    case = Case.objects.filter(subject__startswith="[bench]").order_by("-id").first()
+    calendar = Calendar.objects.order_by("id").first()
+    policy = Policy.objects.order_by("id").first()
+    actor = User.objects.filter(username__startswith=f"{bench_seed.PREFIX}-customer-").order_by("id").first()
+    samples: dict[str, list[tuple[float, float]]] = {"json": [], "values": []}
+    for round_ in range(rounds):
+        for form in (("values", "json") if round_ % 2 == 0 else ("json", "values")):
+            use(form)
+            for _ in range(writes):
+                clocks, events = new_rows(case, calendar, policy, actor)
+                wrap = {1: {(1 + n, "data"): (CLOCK_ID, [case.pk, clock.kind]) for n, clock in enumerate(clocks)}}
+                with transaction.atomic():
+                    cpu, wall = time.thread_time(), time.perf_counter()
+                    inserts.insert_new_together(clocks, events, wrap=wrap)
+                    samples[form].append(((time.thread_time() - cpu) * 1e6, (time.perf_counter() - wall) * 1e6))
+                    assert all(e.pk for e in events) and all(c.pk for c in clocks)
+                    transaction.set_rollback(True)
+    use("json")
+    return {form: {"cpu_us_median": round(statistics.median(c for c, _ in rows)),
+                   "wall_us_median": round(statistics.median(w for _, w in rows)), "writes": len(rows)}
+            for form, rows in samples.items()}
+
+
+def bench_creation(pairs: int, block: int) -> dict:
+    bench_cases.sla_policies()
+    bus.background_start()
+    customers = list(User.objects.filter(username__startswith=f"{bench_seed.PREFIX}-customer-").order_by("id")[:50])
+    clients = [bench_cases.client_for(c) for c in customers]
+    for client in clients[1:]:
+        client.handler = clients[0].handler  # one request handler, as one server process has
+    products = list(Product.objects.filter(slug__startswith="bench-product-").values_list("id", flat=True))
+    categories = list(Category.objects.filter(slug__startswith="bench-", parent__isnull=False)
+                      .values_list("id", flat=True))
+    rng = random.Random(pairs * block)
+    posted = 0
+
+    def post() -> None:
+        nonlocal posted
+        posted += 1
+        payload = {"subject": f"Created through the API {posted}", "description": "The export fails with a timeout.",
+                   "priority": rng.choice(["P2", "P3", "P4"]), "product": rng.choice(products),
+                   "category": rng.choice(categories), "tags": rng.sample(bench_seed.TAGS, k=rng.choice([0, 1, 2]))}
+        response = clients[posted % len(clients)].post("/api/v1/cases/", payload, format="json")
+        assert response.status_code == 201, response.content[:300]
+
+    for _ in range(30):  # warm-up: imports, connection, caches
+        post()
+    assert bus.background_drain(120)
+    rates: dict[str, list[float]] = {"json": [], "values": []}
+    ratios = []
+    for pair in range(pairs):
+        got = {}
+        for form in (("values", "json") if pair % 2 == 0 else ("json", "values")):
+            use(form)
+            started = time.perf_counter()
+            for _ in range(block):
+                post()
+            assert bus.background_drain(120)  # every creation's events delivered, as bench_cases.py counts
+            got[form] = block / (time.perf_counter() - started)
+            rates[form].append(round(got[form], 1))
+        ratios.append(round(got["json"] / got["values"], 3))
+    use("json")
+    return {"block": block, "pairs": pairs, "ratio_median": round(statistics.median(ratios), 3), "ratios": ratios,
+            "json_median_per_second": round(statistics.median(rates["json"]), 1),
+            "values_median_per_second": round(statistics.median(rates["values"]), 1), "rates": rates}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="JSON rows against VALUES (PostgreSQL).")
+    parser.add_argument("--writes", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--pairs", type=int, default=12)
+    parser.add_argument("--block", type=int, default=150)
+    args, _ = parser.parse_known_args()  # make bench passes every script the same arguments
+    if not settings.IS_POSTGRES:
+        raise SystemExit("bench_inserts.py needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
+    bench_seed.seed(10_000, log=lambda m: print(m, flush=True))
+    write = bench_write(args.writes, args.rounds)
+    for form, figures in write.items():
+        print(f"  write, {form:<6}  CPU {figures['cpu_us_median']} us  wall {figures['wall_us_median']} us", flush=True)
+    creation = bench_creation(args.pairs, args.block)
+    print(f"  creation: JSON/VALUES {creation['ratio_median']} (median of {args.pairs} pairs); "
+          f"{creation['json_median_per_second']} vs {creation['values_median_per_second']} cases/s", flush=True)
+    results = {"machine": bench_cases.machine(), "load_average": os.getloadavg(), "write": write,
+               "creation": creation, "command": " ".join(["bench/bench_inserts.py", *sys.argv[1:]])}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
