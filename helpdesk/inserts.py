@@ -126,7 +126,7 @@ def _column_expression(field: models.Field, index: int, connection) -> str | Non
 
 @lru_cache(maxsize=64)
 def _json_plan(model: type[models.Model], alias: str) -> tuple | None:
-    """Per column: (field, attname, plain types, JSON encoder or None, SQL expression); None: not this form."""
+    """Per column: (field, attname, plain types, JSON dumps or None, SQL expression); None: not this form."""
     connection = connections[alias]
     plan = []
     for index, field in enumerate(_columns(model)[0]):
