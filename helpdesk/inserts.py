@@ -38,7 +38,8 @@ from functools import lru_cache, partial
 from django.conf import settings
 from django.db import connections, models
 
-__all__ = ["insert_new", "insert_new_together", "insert_statement", "mark_saved", "sends_several"]
+__all__ = ["insert_new", "insert_new_after", "insert_new_together", "insert_statement", "mark_saved", "parent_id_sql",
+           "sends_several"]
 
 
 def _quoted(name: str) -> str:
@@ -351,14 +352,97 @@ def insert_new_together(*groups: Sequence[models.Model], using: str = "default",
         for _, group in present:
             insert_new(group, using=using)
         return
-    statements, params = [], []
+    _, written = _send_together(connection, present, wrap)
+    for (_, group), pks in zip(present, written, strict=True):
+        mark_saved(group, pks, using=using)
+
+
+def _send_together(connection, present: list[tuple[int, Sequence[models.Model]]],
+                   wraps: Mapping[int, Mapping[tuple[int, str], tuple[str, list]]],
+                   head: tuple[str, list] | None = None) -> tuple[list[tuple] | None, list[list]]:
+    """Send `head` (SQL, parameters) and the INSERTs of `present` as one text; return head's rows and each list's ids."""
+    statements, params = ([head[0]], list(head[1])) if head else ([], [])
     for n, group in present:
-        sql, values = _batch_statement(_checked(group), group, connection, wrap.get(n))
+        sql, values = _batch_statement(_checked(group), group, connection, wraps.get(n))
         statements.append(sql)
         params += values
     with connection.cursor() as cursor:
         cursor.execute("; ".join(statements), params)
-        for index, (_, group) in enumerate(present):
-            if index:
+        rows = cursor.fetchall() if head else None
+        written = []
+        for index, _ in enumerate(present):
+            if index or head:
                 cursor.nextset()
-            mark_saved(group, [pk for (pk,) in cursor.fetchall()], using=using)
+            written.append([pk for (pk,) in cursor.fetchall()])
+    return rows, written
+
+
+# --- a new parent row and the rows that point at it, in one text (PostgreSQL) ------------
+
+
+def parent_id_sql(model: type[models.Model], using: str = "default") -> str:
+    """SQL giving the id the last INSERT of a `model` row in this session drew (for `insert_new_after`).
+
+    `currval` of the table's id sequence: it belongs to the session, so other sessions'
+    inserts never change it, and a text sent after the parent's INSERT reads its id.
+    """
+    quote = connections[using].ops.quote_name
+    # A sub-select, so that it is read once per statement and an index can serve a
+    # comparison with it (`currval` is volatile: compared directly, it scans the table).
+    return (f"(SELECT currval(pg_get_serial_sequence('{quote(model._meta.db_table)}', "
+            f"'{model._meta.pk.column}')))")
+
+
+@lru_cache(maxsize=64)
+def _links_to(child: type[models.Model], parent: type[models.Model]) -> tuple[models.ForeignKey, ...]:
+    return tuple(f for f in child._meta.concrete_fields if f.many_to_one and f.related_model is parent)
+
+
+def insert_new_after(parent: models.Model, head: tuple[str, list], *groups: Sequence[models.Model],
+                     using: str = "default",
+                     wrap: Mapping[int, Mapping[tuple[int, str], tuple[str, list]]] | None = None) -> list[tuple]:
+    """Write a new `parent` row by `head`, then the new rows of `groups`, as one text; return head's rows.
+
+    PostgreSQL with `sends_several` only. `head` is the statement (SQL, parameters) that
+    inserts `parent`, one row, and returns rows whose first column is its new id (a
+    data-modifying WITH may do more in it, such as linking tags). Rows of `groups` whose
+    foreign key holds `parent` itself, unsaved, take its id in the database
+    (`parent_id_sql`), so nothing waits for the id to come back; `wrap` (as for
+    `insert_new_together`) may use `parent_id_sql` too. Afterwards `parent` has its id and
+    is saved, every row has its id, and the rows that held `parent` point at it.
+
+    Outside a transaction PostgreSQL runs the text as one implicit transaction: all of it
+    is written, or, when any part fails, none of it (deferred constraints included).
+    """
+    if not sends_several(using):
+        raise ValueError("insert_new_after needs PostgreSQL with several statements in one text")
+    if parent.pk is not None or not parent._state.adding:
+        raise ValueError("insert_new_after takes a new, unsaved parent")
+    connection = connections[using]
+    model = type(parent)
+    wraps = {n: dict(w) for n, w in (wrap or {}).items()}
+    present = [(n, group) for n, group in enumerate(groups) if group]
+    if any(len(group) > BATCH_ROWS for _, group in present):
+        raise ValueError(f"insert_new_after takes at most {BATCH_ROWS} rows per list")
+    linked: list[tuple[models.Model, models.ForeignKey]] = []
+    for n, group in present:
+        for index, obj in enumerate(group):
+            for field in _links_to(type(obj), model):
+                if field.is_cached(obj) and field.get_cached_value(obj) is parent:
+                    # Unlinked while the text is built (the ORM refuses an unsaved related
+                    # object); the database fills the column in, and the link comes back after.
+                    field.delete_cached_value(obj)
+                    setattr(obj, field.attname, None)
+                    linked.append((obj, field))
+                    wraps.setdefault(n, {})[(index, field.attname)] = (f"COALESCE(%s, {parent_id_sql(model, using)})", [])
+    try:
+        rows, written = _send_together(connection, present, wraps, head)
+    finally:
+        for obj, field in linked:
+            setattr(obj, field.name, parent)  # the link back, also when the text failed
+    mark_saved([parent], [rows[0][0]], using=using)
+    for (_, group), pks in zip(present, written, strict=True):
+        mark_saved(group, pks, using=using)
+    for obj, field in linked:
+        setattr(obj, field.name, parent)  # now with its id
+    return rows

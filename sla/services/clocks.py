@@ -12,7 +12,7 @@ from django.conf import settings
 
 from helpdesk import clock as wall
 from helpdesk.eventlog import Actor
-from helpdesk.inserts import insert_new, insert_new_together, sends_several
+from helpdesk.inserts import insert_new, insert_new_together, parent_id_sql, sends_several
 from sla.business_time import BusinessCalendar, add_business_seconds, business_seconds_between
 from sla.models import Clock, ClockState, Policy, Target, TargetKind
 from sla.selectors.calendars import business_calendar
@@ -121,6 +121,39 @@ def _start(case, clock: Clock | None, kind: str, target: Target, policy: Policy,
     return [_record(case, clock, "started", reason=reason)]
 
 
+class NewCaseRows:
+    """What a new case's clocks write: the clocks, all the events, and how the events learn their clock's id.
+
+    `wrap` (for `helpdesk.inserts`) gives each "started" event the id of its clock from the
+    row the clocks' INSERT wrote just before, in the same text; once both are written,
+    `written()` puts those ids on the events in memory too.
+    """
+
+    def __init__(self, case, lead: list[dict]):
+        now = wall.now()
+        policy = policy_for(case)
+        self.clocks = [
+            _arm(case, Clock(case=case, kind=kind), target, policy, case.created_at, now)
+            for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
+            if (target := _target(policy, case.priority, kind)) is not None
+        ] if policy is not None else []
+        entries = [{**e, "case": case} for e in lead] + [event_entry(case, clock, "started") for clock in self.clocks]
+        self.events = case_events_build(entries=entries)
+        self.first = len(entries) - len(self.clocks)  # the "started" events follow the lead entries
+        # One clock per case and kind. A case still being written (`insert_new_after`) is
+        # found by the id its INSERT drew in this session.
+        case_id, params = ("%s", [case.pk]) if case.pk is not None else (parent_id_sql(type(case)), [])
+        clock_id = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {Clock._meta.db_table}"
+                    f" WHERE case_id = {case_id} AND kind = %s))")
+        self.wrap = {1: {(self.first + n, "data"): (clock_id, [*params, clock.kind])
+                         for n, clock in enumerate(self.clocks)}} if self.clocks else {}
+
+    def written(self) -> list[CaseEvent]:
+        for event, clock in zip(self.events[self.first:], self.clocks, strict=True):
+            event.data["clock"] = clock.pk
+        return self.events
+
+
 def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
     """Start the first-response and resolution clocks of a case just created; one round trip.
 
@@ -128,33 +161,16 @@ def clocks_start_new_case(*, case, lead: list[dict] = ()) -> list[CaseEvent]:
     priority routing chose, from the creation instant, and the case has none yet. `lead`
     entries (the `created` event, when routing wrote nothing) go first in the events' INSERT.
     """
-    now = wall.now()
-    policy = policy_for(case)
-    clocks = [
-        _arm(case, Clock(case=case, kind=kind), target, policy, case.created_at, now)
-        for kind in (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
-        if (target := _target(policy, case.priority, kind)) is not None
-    ] if policy is not None else []
-    entries = [{**e, "case": case} for e in lead] + [event_entry(case, clock, "started") for clock in clocks]
-    events = case_events_build(entries=entries)
-    if not clocks:
-        return insert_new(events)
-    first = len(entries) - len(clocks)  # the "started" events follow the lead entries
-    together = sends_several()
-    if together:
-        # The clocks and their events in one round trip: each "started" event takes its
-        # clock's id from the row the first INSERT wrote (one clock per case and kind).
-        clock_id = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {Clock._meta.db_table}"
-                    " WHERE case_id = %s AND kind = %s))")
-        insert_new_together(clocks, events, wrap={1: {(first + n, "data"): (clock_id, [case.pk, clock.kind])
-                                                      for n, clock in enumerate(clocks)}})
-    else:
-        insert_new(clocks)
-    for event, clock in zip(events[first:], clocks, strict=True):
-        event.data["clock"] = clock.pk
-    if not together:
-        insert_new(events)
-    return events
+    rows = NewCaseRows(case, list(lead))
+    if not rows.clocks:
+        return insert_new(rows.events)
+    if sends_several():
+        # The clocks and their events in one round trip.
+        insert_new_together(rows.clocks, rows.events, wrap=rows.wrap)
+        return rows.written()
+    insert_new(rows.clocks)
+    rows.written()
+    return insert_new(rows.events)
 
 
 def _meet(case, clock: Clock, now: datetime) -> list[CaseEvent]:

@@ -230,3 +230,38 @@ def test_values_of_another_type_go_through_their_field_as_the_orm_sends_them(nee
     stored = Clock.objects.get(pk=clock.pk)
     assert (stored.target_seconds, stored.fired, stored.checkpoints, stored.paused_seconds) == (1, 2, "50", 3.0)
     assert stored.started_at == datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=timezone.utc)
+
+
+def test_a_parent_and_the_rows_pointing_at_it_go_as_one_text(needs_postgres):
+    from sla.models import Clock
+    customer, agent = CustomerFactory(), AgentFactory()
+    case = Case(subject="Parent", requester=customer, organization=customer.organization, priority="P3")
+    clocks = [_clock(case, "first_response"), _clock(case, "resolution")]
+    events = [_event(case, n, agent) for n in range(1, 3)]
+    events[1].data = {"clock": None}
+    lookup = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM sla_clock WHERE case_id = "
+              f"{inserts.parent_id_sql(Case)} AND kind = %s))")
+    with CaptureQueriesContext(connection) as queries:
+        rows = inserts.insert_new_after(case, inserts.insert_statement([case]), clocks, events,
+                                        wrap={1: {(1, "data"): (lookup, ["resolution"])}})
+    assert len(queries) == 1
+    assert rows == [(case.pk,)] and case.pk is not None and not case._state.adding
+    for row in [*clocks, *events]:
+        assert row.pk is not None and row.case_id == case.pk and row.case is case  # the link, no query
+    assert list(Clock.objects.filter(case_id=case.pk).order_by("id").values_list("id", flat=True)) == [c.pk for c in clocks]
+    assert CaseEvent.objects.get(pk=events[1].pk).data == {"clock": clocks[1].pk}
+    assert Case.objects.get(pk=case.pk).subject == "Parent"
+
+
+def test_a_failing_text_leaves_the_rows_linked_to_their_unsaved_parent(needs_postgres):
+    from django.db import IntegrityError, transaction
+    customer, agent = CustomerFactory(), AgentFactory()
+    case = Case(subject="Parent", requester=customer, priority="P3")
+    duplicate = [_clock(case, "resolution"), _clock(case, "resolution")]  # one clock per case and kind
+    before = Case.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        inserts.insert_new_after(case, inserts.insert_statement([case]), duplicate, [_event(case, 1, agent)])
+    assert Case.objects.count() == before and case.pk is None
+    assert all(c.case is case and c.pk is None for c in duplicate)
+    with pytest.raises(ValueError):
+        inserts.insert_new_after(CaseFactory(), ("SELECT 1", []), [])

@@ -8,6 +8,7 @@ leaves nothing behind.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from django_fsm import can_proceed
 
 from helpdesk import clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
+from helpdesk.inserts import insert_new_after, sends_several
 from helpdesk.eventlog import Actor
 from tickets.models import (
     TRANSITION_LABELS,
@@ -32,7 +34,14 @@ from tickets.models import (
 from tickets.services import integrations
 from tickets.services.attachments import attachments_store, attachments_validate
 from tickets.services.comments import comment_add
-from tickets.services.details import _custom_fields, _tag_names, case_insert, case_update
+from tickets.services.details import (
+    _custom_fields,
+    _tag_names,
+    case_insert,
+    case_insert_done,
+    case_insert_head,
+    case_update,
+)
 from tickets.services.events import case_event_record
 from tickets.services.spine import (
     PARAMETERISED,
@@ -77,6 +86,13 @@ def case_create(
 
     The requester's organization is used when none is given. Attachments are checked
     before anything is written.
+
+    When routing would leave the new case as it is (decided before anything is written)
+    and it has no attachments, the case with its tags, its clocks and all its events go
+    to PostgreSQL as one text (`helpdesk.inserts.insert_new_after`): outside a caller's
+    transaction PostgreSQL runs it as one implicit transaction, written whole or not at
+    all, without the round trips of BEGIN and COMMIT. Otherwise the case is written first,
+    then routing places it, then its clocks start, in one transaction.
     """
     actor = Actor.of(actor if actor is not None else requester)
     subject = _text(subject, "subject", max_chars=200, required=True)
@@ -93,28 +109,37 @@ def case_create(
         # Loaded with the requester (API authentication joins it in): routing and the SLA
         # policy read it without a query.
         organization = requester.organization
+    case = Case(
+        subject=subject,
+        description=description,
+        requester=requester,
+        # Else the id: no query to load a row only its id is needed from.
+        **({"organization": organization} if organization is not None
+           else {"organization_id": requester.organization_id}),
+        product=product,
+        category=category,
+        priority=priority or Priority.P3,
+        channel=channel,
+        team=team,
+        custom_fields=custom_fields,
+        created_at=now,
+        updated_at=now,
+    )
+    created = {
+        "case": case, "kind": EventKind.CREATED, "actor": actor, "visibility": Visibility.PUBLIC,
+        "after": {"state": case.state, "subject": case.subject, "priority": case.priority, "channel": case.channel},
+    }
+    if not files and sends_several() and not integrations.routing_new_case_writes(case=case, tags=tag_names):
+        # The clocks start at the priority and for the team the case was raised with.
+        rows = integrations.sla_new_case_rows(case=case, lead=[created])
+        # Inside a caller's transaction, a savepoint as `atomic` gives: a failure leaves it usable.
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            written = insert_new_after(case, case_insert_head(case, tag_names), rows.clocks, rows.events,
+                                       wrap=rows.wrap)
+            case_insert_done(case, tag_names, written)  # its tags: the answer renders them without a query
+            return _finish(case, rows.written(), reacted=False)
     with transaction.atomic():
-        case = Case(
-            subject=subject,
-            description=description,
-            requester=requester,
-            # Else the id: no query to load a row only its id is needed from.
-            **({"organization": organization} if organization is not None
-               else {"organization_id": requester.organization_id}),
-            product=product,
-            category=category,
-            priority=priority or Priority.P3,
-            channel=channel,
-            team=team,
-            custom_fields=custom_fields,
-            created_at=now,
-            updated_at=now,
-        )
         case_insert(case, tag_names)  # with its tags: the answer renders them without a query
-        created = {
-            "case": case, "kind": EventKind.CREATED, "actor": actor, "visibility": Visibility.PUBLIC,
-            "after": {"state": case.state, "subject": case.subject, "priority": case.priority, "channel": case.channel},
-        }
         if files:
             attachments_store(case=case, comment=None, files=files, user=requester)
         # Routing places the case first, then its clocks start once, at the priority and

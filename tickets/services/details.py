@@ -169,6 +169,42 @@ def case_insert(case: Case, names: list[str]) -> None:
     tags_remember(case, found)
 
 
+def case_insert_head(case: Case, names: list[str]) -> tuple[str, list]:
+    """The statement writing a new case with its tags, for `helpdesk.inserts.insert_new_after` (PostgreSQL).
+
+    A data-modifying WITH: the case, the tags of `names` that exist, the ones that do not
+    (made here), the links. Its rows: the case's id with each tag's id and name (or with
+    two NULLs when it has none). `case_insert_done` reads them.
+    """
+    insert, params = insert_statement([case])
+    if not names:
+        return insert, params
+    tag, through = Tag._meta.db_table, Case.tags.through._meta.db_table
+    marks = ", ".join(["%s"] * len(names))
+    return (
+        f"WITH c AS ({insert}), t AS (SELECT id, name FROM {tag} WHERE name IN ({marks})), "
+        f"n AS (INSERT INTO {tag} (name) SELECT v.name FROM (VALUES {', '.join(['(%s)'] * len(names))}) AS v(name) "
+        "WHERE v.name NOT IN (SELECT name FROM t) ON CONFLICT (name) DO NOTHING RETURNING id, name), "
+        "a AS (SELECT id, name FROM t UNION ALL SELECT id, name FROM n), "
+        f"i AS (INSERT INTO {through} (case_id, tag_id) SELECT c.id, a.id FROM c CROSS JOIN a) "
+        "SELECT c.id, a.id, a.name FROM c LEFT JOIN a ON TRUE",
+        [*params, *names, *names],
+    )
+
+
+def case_insert_done(case: Case, names: list[str], rows: list[tuple]) -> None:
+    """Remember the tags `case_insert_head` linked (the case renders them without a query).
+
+    A tag another transaction made at the same moment is not linked by that statement
+    (it was not there to see, and could not be made twice): it is linked here, after.
+    """
+    found = [Tag(pk=row[1], name=row[2]) for row in rows if len(row) > 1 and row[1] is not None]
+    missing = [n for n in names if n not in {t.name for t in found}]
+    if missing:
+        found += _tags_insert(case, missing)
+    tags_remember(case, found)
+
+
 def _tags_insert(case: Case, names: list[str]) -> list[Tag]:
     """Link the existing tags among `names` to the case; return them (PostgreSQL: a data-modifying WITH)."""
     tag, through = Tag._meta.db_table, Case.tags.through._meta.db_table

@@ -19,6 +19,20 @@ def routing_case_created(*, case: Case, actor, lead: list[dict] = ()) -> list[Ca
     return case_route(case=case, actor=actor, trigger="created", lead=lead)
 
 
+def routing_new_case_writes(*, case: Case, tags: list[str]) -> bool:
+    """Tell whether routing a case about to be created would write anything onto it (no locks, no writes)."""
+    from workflows.services.routing import new_case_routing_writes
+
+    return new_case_routing_writes(case=case, tags=tags)
+
+
+def sla_new_case_rows(*, case: Case, lead: list[dict] = ()):
+    """The clocks a new case starts and all its events, unsaved, for a caller writing them with the case."""
+    from sla.services.clocks import NewCaseRows
+
+    return NewCaseRows(case, list(lead))
+
+
 def routing_case_reclassified(*, case: Case, actor) -> list[CaseEvent]:
     """Re-route a case whose category or product changed."""
     from workflows.services.routing import case_route

@@ -50,16 +50,18 @@ def _form_answers(custom: dict) -> dict:
     return answers
 
 
-def case_facts(case, *, event=None, needed=None) -> dict[str, Any]:
+def case_facts(case, *, event=None, needed=None, tags=None) -> dict[str, Any]:
     """Return the facts about a saved case (and, for automation, the event that triggered it).
 
     `needed` names the facts the rules read; the ones costing a query (category path,
-    tags) are skipped when no rule reads them.
+    tags) are skipped when no rule reads them. `tags`: the tag names of a case not yet
+    written (else they are read from the case).
     """
     facts = _facts(
         subject=case.subject, description=case.description, category=case.category, product=case.product,
         priority=case.priority, channel=case.channel, organization=case.organization, requester=case.requester,
-        custom_fields=case.custom_fields, tags=lambda: case.tags.values_list("name", flat=True) if case.pk else (),
+        custom_fields=case.custom_fields,
+        tags=tags if tags is not None else (lambda: case.tags.values_list("name", flat=True) if case.pk else ()),
         needed=needed,
     )
     facts.update({

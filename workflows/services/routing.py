@@ -188,6 +188,20 @@ def _resolve(rule: CompiledRule, facts: dict, *, lock: bool = False) -> Plan:
                 add_tags=[t.lower() for t in actions.get("add_tags") or [] if t.lower() not in facts.get("tags", [])])
 
 
+def new_case_routing_writes(*, case, tags: list[str]) -> bool:
+    """Tell whether routing a case about to be created would write anything onto it.
+
+    Decided as `case_route` decides on creation, from the unsaved case and its tag names,
+    without locking or writing: a case routing leaves as it is can be written in one go
+    with its clocks and events. When it would write, `case_route` decides again, with the
+    chosen team's row locked, once the case is written.
+    """
+    if case.team_id is not None:
+        return assigns_on_arrival(case.team, None) and case.assignee_id is None
+    plan = routing_plan(facts=case_facts(case, needed=routing_fields_used(), tags=tags), current_team=None)
+    return plan.team is not None or not _changes_nothing(plan, case, False)
+
+
 def case_route(*, case, actor, trigger: str, lead: list[dict] = ()) -> list[CaseEvent]:
     """Route `case` after `trigger` ("created" or "reclassified"); return every event written.
 
