@@ -1,21 +1,26 @@
-"""New rows as one JSON parameter or as VALUES, on PostgreSQL: the write itself and API creation.
+"""How a new case reaches PostgreSQL, measured in one process: JSON rows against VALUES, one text against three.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hd_bench_10k REDIS_URL=redis://127.0.0.1:6379/7 \\
-        .venv/bin/python bench/bench_inserts.py          (options: --writes 300 --rounds 6 --pairs 12 --block 150)
+        .venv/bin/python bench/bench_inserts.py     (options: --writes 300 --rounds 6 --pairs 12 --block 150)
 
-`helpdesk.inserts` sends new rows on PostgreSQL as one JSON parameter (`INSERT … SELECT …
-FROM jsonb_array_elements(%s)`), and falls back to `VALUES` with one bound parameter per
-value where JSON cannot carry a value. This script measures both forms in one process, so
-that the machine's drift touches both alike:
+Two steps of the creation path, each compared with the way before it in the same process,
+so that the machine's drift touches both alike:
 
-- **write**: a new case's two clocks and three events, as `clocks_start_new_case` writes
-  them (`insert_new_together`, the events taking their clock's id from the rows written
-  just before), each in its own transaction rolled back afterwards; thread CPU time and
-  wall time per write, `--rounds` rounds of `--writes` writes in each form, alternated;
-- **creation**: `POST /api/v1/cases/` by customers as `bench_cases.py` does (SLA policies
-  in place, events delivered before the clock stops), in blocks of `--block` creations,
-  each form in turn (`--pairs` pairs, the order swapped every pair); the figure is the
-  median of the per-pair ratios, with the median rate of each form.
+- **rows**: `helpdesk.inserts` sends new rows as one JSON parameter (`INSERT … SELECT …
+  FROM jsonb_array_elements(%s)`), against `VALUES` with one bound parameter per value
+  (its fallback). Measured on the write itself, a new case's two clocks and three events
+  as `clocks_start_new_case` writes them (`insert_new_together`), each write in its own
+  transaction rolled back afterwards: thread CPU and wall time, `--rounds` rounds of
+  `--writes` writes in each form, alternated; and on API creations (below).
+- **one text**: `case_create` writes a case that routing leaves as it is with its tags,
+  clocks and events as one text in PostgreSQL's implicit transaction
+  (`helpdesk.inserts.insert_new_after`), against the general path (BEGIN, the case,
+  routing, the clocks with the events, COMMIT). Measured on API creations.
+
+API creations: `POST /api/v1/cases/` by customers as `bench_cases.py` does (SLA policies in
+place, every creation's events delivered before the clock stops), in blocks of `--block`
+creations, each way in turn (`--pairs` pairs, the order swapped every pair); the figure is
+the median of the per-pair ratios (new way / old way), with each way's median rate.
 
 It seeds the 10k bench data (bench/seed.py) when the database has none. Writes
 bench/results/inserts.json.
@@ -43,6 +48,7 @@ from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from helpdesk import bus, inserts  # noqa: E402
+from tickets.services import cases as case_services  # noqa: E402
 from helpdesk.eventlog import Actor  # noqa: E402
 from sla.models import Calendar, Clock, Policy  # noqa: E402
 from tickets.models import Case, CaseEvent, Category, Product, User  # noqa: E402
@@ -51,10 +57,19 @@ RESULTS = ROOT / "bench" / "results" / "inserts.json"
 CLOCK_ID = ("jsonb_set(%s::jsonb, '{clock}', (SELECT to_jsonb(id) FROM sla_clock"
             " WHERE case_id = %s AND kind = %s))")
 FORMS = {"json": inserts._json_batch_statement, "values": lambda *args, **kwargs: None}
+ONE_TEXT = case_services.sends_several  # the creation path's test for one text
 
 
 def use(form: str) -> None:
     inserts._json_batch_statement = FORMS[form]
+
+
+def use_path(path: str) -> None:
+    case_services.sends_several = ONE_TEXT if path == "one_text" else (lambda *args, **kwargs: False)
+
+
+# The ways compared on API creations: (name of the new way, name of the old way, switch).
+COMPARED = {"rows": ("json", "values", use), "one_text": ("one_text", "three_statements", use_path)}
 
 
 def new_rows(case: Case, calendar: Calendar, policy: Policy, actor: User) -> tuple[list[Clock], list[CaseEvent]]:
@@ -123,23 +138,26 @@ def bench_creation(pairs: int, block: int) -> dict:
     for _ in range(30):  # warm-up: imports, connection, caches
         post()
     assert bus.background_drain(120)
-    rates: dict[str, list[float]] = {"json": [], "values": []}
-    ratios = []
-    for pair in range(pairs):
-        got = {}
-        for form in (("values", "json") if pair % 2 == 0 else ("json", "values")):
-            use(form)
-            started = time.perf_counter()
-            for _ in range(block):
-                post()
-            assert bus.background_drain(120)  # every creation's events delivered, as bench_cases.py counts
-            got[form] = block / (time.perf_counter() - started)
-            rates[form].append(round(got[form], 1))
-        ratios.append(round(got["json"] / got["values"], 3))
-    use("json")
-    return {"block": block, "pairs": pairs, "ratio_median": round(statistics.median(ratios), 3), "ratios": ratios,
-            "json_median_per_second": round(statistics.median(rates["json"]), 1),
-            "values_median_per_second": round(statistics.median(rates["values"]), 1), "rates": rates}
+    out = {}
+    for step, (new_way, old_way, switch) in COMPARED.items():
+        rates: dict[str, list[float]] = {new_way: [], old_way: []}
+        ratios = []
+        for pair in range(pairs):
+            got = {}
+            for way in ((old_way, new_way) if pair % 2 == 0 else (new_way, old_way)):
+                switch(way)
+                started = time.perf_counter()
+                for _ in range(block):
+                    post()
+                assert bus.background_drain(120)  # every creation's events delivered, as bench_cases.py counts
+                got[way] = block / (time.perf_counter() - started)
+                rates[way].append(round(got[way], 1))
+            ratios.append(round(got[new_way] / got[old_way], 3))
+        switch(new_way)
+        out[step] = {"block": block, "pairs": pairs, "ratio_median": round(statistics.median(ratios), 3),
+                     "ratios": ratios, **{f"{way}_median_per_second": round(statistics.median(r), 1)
+                                          for way, r in rates.items()}, "rates": rates}
+    return out
 
 
 def main() -> None:
@@ -156,8 +174,11 @@ def main() -> None:
     for form, figures in write.items():
         print(f"  write, {form:<6}  CPU {figures['cpu_us_median']} us  wall {figures['wall_us_median']} us", flush=True)
     creation = bench_creation(args.pairs, args.block)
-    print(f"  creation: JSON/VALUES {creation['ratio_median']} (median of {args.pairs} pairs); "
-          f"{creation['json_median_per_second']} vs {creation['values_median_per_second']} cases/s", flush=True)
+    for step, (new_way, old_way, _) in COMPARED.items():
+        figures = creation[step]
+        print(f"  creation, {new_way}/{old_way}: {figures['ratio_median']} (median of {args.pairs} pairs); "
+              f"{figures[f'{new_way}_median_per_second']} vs {figures[f'{old_way}_median_per_second']} cases/s",
+              flush=True)
     results = {"machine": bench_cases.machine(), "load_average": os.getloadavg(), "write": write,
                "creation": creation, "command": " ".join(["bench/bench_inserts.py", *sys.argv[1:]])}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
