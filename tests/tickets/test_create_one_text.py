@@ -105,3 +105,35 @@ def test_inside_a_callers_transaction_it_is_part_of_it(needs_postgres, policy):
         raise RuntimeError("the caller fails after")
     assert not Case.objects.filter(subject="Rolled back with the caller").exists()
     assert not Tag.objects.filter(name="caller-tag").exists() and not Clock.objects.exists()
+
+
+@pytest.mark.django_db
+def test_routing_decides_once_per_creation(customer, policy, monkeypatch):
+    from workflows.services import routing
+
+    TeamFactory(name="Money", slug="money")
+    routing_rule_save(name="Invoices to money", conditions=[{"field": "subject", "op": "contains", "value": "invoice"}],
+                      actions={"team": "money", "priority": "P1"}, position=10)
+    calls = []
+    real = routing.first_match
+    monkeypatch.setattr(routing, "first_match", lambda *a, **k: calls.append(1) or real(*a, **k))
+    case = case_create(requester=customer, subject="Invoice missing")
+    assert len(calls) == 1 and case.team.slug == "money" and case.priority == "P1"
+
+
+@pytest.mark.django_db
+def test_a_team_gone_since_the_decision_sends_routing_to_the_next_rule(customer):
+    from tickets.models import Case as CaseModel
+    from workflows.services.routing import case_route, new_case_routing
+
+    money, backup = TeamFactory(name="Money", slug="money"), TeamFactory(name="Backup", slug="backup")
+    routing_rule_save(name="To money", conditions=[], actions={"team": "money"}, position=10)
+    routing_rule_save(name="To backup", conditions=[], actions={"team": "backup"}, position=20)
+    case = CaseModel(subject="Anything", requester=customer, organization=customer.organization)
+    plan = new_case_routing(case=case, tags=[])
+    assert plan is not None and plan.team == money
+    money.is_active = False
+    money.save()
+    case.save()
+    case_route(case=case, actor=customer, trigger="created", plan=plan)
+    assert case.team == backup

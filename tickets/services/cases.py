@@ -129,7 +129,9 @@ def case_create(
         "case": case, "kind": EventKind.CREATED, "actor": actor, "visibility": Visibility.PUBLIC,
         "after": {"state": case.state, "subject": case.subject, "priority": case.priority, "channel": case.channel},
     }
-    if not files and sends_several() and not integrations.routing_new_case_writes(case=case, tags=tag_names):
+    # Routing decides before anything is written (no locks): the case is written accordingly.
+    routing = integrations.routing_new_case(case=case, tags=tag_names)
+    if routing is None and not files and sends_several():
         # The clocks start at the priority and for the team the case was raised with.
         rows = integrations.sla_new_case_rows(case=case, lead=[created])
         # Inside a caller's transaction, a savepoint as `atomic` gives: a failure leaves it usable.
@@ -146,7 +148,7 @@ def case_create(
         # for the team routing chose, from the creation instant: nothing to re-match.
         # The `created` event goes first into the first INSERT of events that follows:
         # routing's when routing writes, else the clocks'.
-        events = integrations.routing_case_created(case=case, actor=actor, lead=[created])
+        events = integrations.routing_case_created(case=case, actor=actor, lead=[created], plan=routing)
         events += integrations.sla_case_created(case=case, lead=[] if events else [created])
         return _finish(case, events, reacted=False)
 

@@ -9,21 +9,22 @@ from __future__ import annotations
 from tickets.models import Case, CaseEvent
 
 
-def routing_case_created(*, case: Case, actor, lead: list[dict] = ()) -> list[CaseEvent]:
+def routing_case_created(*, case: Case, actor, lead: list[dict] = (), plan=None) -> list[CaseEvent]:
     """Route a new case: team, priority, tags and assignee by the routing rules.
 
     `lead`: events not yet written that routing writes first, if it writes anything.
+    `plan`: the decision `routing_new_case` made before the case was written.
     """
     from workflows.services.routing import case_route
 
-    return case_route(case=case, actor=actor, trigger="created", lead=lead)
+    return case_route(case=case, actor=actor, trigger="created", lead=lead, plan=plan)
 
 
-def routing_new_case_writes(*, case: Case, tags: list[str]) -> bool:
-    """Tell whether routing a case about to be created would write anything onto it (no locks, no writes)."""
-    from workflows.services.routing import new_case_routing_writes
+def routing_new_case(*, case: Case, tags: list[str]):
+    """Decide routing for a case about to be created (no locks, no writes); None: it would leave the case as it is."""
+    from workflows.services.routing import new_case_routing
 
-    return new_case_routing_writes(case=case, tags=tags)
+    return new_case_routing(case=case, tags=tags)
 
 
 def sla_new_case_rows(*, case: Case, lead: list[dict] = ()):

@@ -188,21 +188,35 @@ def _resolve(rule: CompiledRule, facts: dict, *, lock: bool = False) -> Plan:
                 add_tags=[t.lower() for t in actions.get("add_tags") or [] if t.lower() not in facts.get("tags", [])])
 
 
-def new_case_routing_writes(*, case, tags: list[str]) -> bool:
-    """Tell whether routing a case about to be created would write anything onto it.
+def new_case_routing(*, case, tags: list[str]) -> Plan | None:
+    """Decide routing for a case about to be created; None when routing would leave it as it is.
 
     Decided as `case_route` decides on creation, from the unsaved case and its tag names,
     without locking or writing: a case routing leaves as it is can be written in one go
-    with its clocks and events. When it would write, `case_route` decides again, with the
-    chosen team's row locked, once the case is written.
+    with its clocks and events. Otherwise the plan goes to `case_route` once the case is
+    written, which locks the chosen team's row then (or decides again when that team went
+    inactive meanwhile) instead of matching the rules a second time.
     """
     if case.team_id is not None:
-        return assigns_on_arrival(case.team, None) and case.assignee_id is None
+        if assigns_on_arrival(case.team, None) and case.assignee_id is None:
+            return Plan(rule=None, team=case.team, kept_team=True)  # `case_route` finds its owner
+        return None
     plan = routing_plan(facts=case_facts(case, needed=routing_fields_used(), tags=tags), current_team=None)
-    return plan.team is not None or not _changes_nothing(plan, case, False)
+    return None if plan.team is None and _changes_nothing(plan, case, False) else plan
 
 
-def case_route(*, case, actor, trigger: str, lead: list[dict] = ()) -> list[CaseEvent]:
+def _locked(plan: Plan) -> Plan | None:
+    """`plan`, decided without locks, with the row of the team its rule names locked now; None if that team is gone."""
+    if plan.rule is None or plan.team is None or not plan.rule.actions.get("team"):
+        return plan
+    team = Team.objects.select_for_update().filter(pk=plan.team.pk, is_active=True).first()
+    if team is None:
+        return None
+    plan.team = team
+    return plan
+
+
+def case_route(*, case, actor, trigger: str, lead: list[dict] = (), plan: Plan | None = None) -> list[CaseEvent]:
     """Route `case` after `trigger` ("created" or "reclassified"); return every event written.
 
     A case created with a team already set keeps it and only gets an assignee by that
@@ -220,13 +234,16 @@ def case_route(*, case, actor, trigger: str, lead: list[dict] = ()) -> list[Case
     `lead` holds events not written yet that come before routing's (a new case's
     `created` event, entries shaped like `case_event_record`'s arguments): they are
     written first in routing's INSERT when routing writes anything, else not at all, and
-    the caller writes them.
+    the caller writes them. `plan`: the decision `new_case_routing` made before the case
+    was written (creation only).
     """
     with transaction.atomic(savepoint=False):
-        return _route(case, trigger, list(lead))
+        return _route(case, trigger, list(lead), plan)
 
 
-def _route(case, trigger: str, lead: list[dict]) -> list[CaseEvent]:
+def _route(case, trigger: str, lead: list[dict], decided: Plan | None = None) -> list[CaseEvent]:
+    if decided is not None and not decided.kept_team:
+        decided = _locked(decided)
     if trigger == "created" and case.team_id is not None:
         if not assigns_on_arrival(case.team, None) or case.assignee_id is not None:
             return []  # raised for a team whose agents take cases from the queue: nothing to decide
@@ -234,7 +251,8 @@ def _route(case, trigger: str, lead: list[dict]) -> list[CaseEvent]:
                     note=f"The case was raised for {case.team} directly; routing rules were not applied.")
         label = f"{case.team} assignment"
     else:
-        plan = routing_plan(facts=case_facts(case, needed=routing_fields_used()), current_team=case.team, lock=True)
+        plan = decided if decided is not None and not decided.kept_team else routing_plan(
+            facts=case_facts(case, needed=routing_fields_used()), current_team=case.team, lock=True)
         label = plan.rule.name if plan.rule else "routing"
     rule_actor = Actor.rule(label)
     team_changes = plan.team is not None and plan.team.pk != case.team_id
