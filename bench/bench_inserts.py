@@ -6,7 +6,7 @@
 Two steps of the creation path, each compared with the way before it in the same process,
 so that the machine's drift touches both alike:
 
-- **rows**: `helpdesk.inserts` sends new rows as one JSON parameter (`INSERT … SELECT …
+- **rows**: `helpdesk.insert_rows` sends new rows as one JSON parameter (`INSERT … SELECT …
   FROM jsonb_array_elements(%s)`), against `VALUES` with one bound parameter per value
   (its fallback). Measured on the write itself, a new case's two clocks and three events
   as `clocks_start_new_case` writes them (`insert_new_together`), each write in its own
@@ -47,7 +47,7 @@ import seed as bench_seed  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from helpdesk import bus, inserts  # noqa: E402
+from helpdesk import bus, insert_rows, inserts  # noqa: E402
 from tickets.services import cases as case_services  # noqa: E402
 from helpdesk.eventlog import Actor  # noqa: E402
 from sla.models import Calendar, Clock, Policy  # noqa: E402
@@ -56,12 +56,12 @@ from tickets.models import Case, CaseEvent, Category, Product, User  # noqa: E40
 RESULTS = ROOT / "bench" / "results" / "inserts.json"
 CLOCK_ID = ("jsonb_set(%s::jsonb, '{clock}', (SELECT to_jsonb(id) FROM sla_clock"
             " WHERE case_id = %s AND kind = %s))")
-FORMS = {"json": inserts._json_batch_statement, "values": lambda *args, **kwargs: None}
+FORMS = {"json": insert_rows._json_batch_statement, "values": lambda *args, **kwargs: None}
 ONE_TEXT = case_services.sends_several  # the creation path's test for one text
 
 
 def use(form: str) -> None:
-    inserts._json_batch_statement = FORMS[form]
+    insert_rows._json_batch_statement = FORMS[form]
 
 
 def use_path(path: str) -> None:
