@@ -16,8 +16,8 @@ from django_fsm import can_proceed
 
 from helpdesk import clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
-from helpdesk.inserts import insert_new_after, sends_several
 from helpdesk.eventlog import Actor
+from helpdesk.inserts import insert_new_after, sends_several
 from tickets.models import (
     TRANSITION_LABELS,
     Case,
