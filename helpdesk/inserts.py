@@ -196,6 +196,7 @@ def insert_new_after(parent: models.Model, head: tuple[str, list], *groups: Sequ
     present = [(n, group) for n, group in enumerate(groups) if group]
     if any(len(group) > BATCH_ROWS for _, group in present):
         raise ValueError(f"insert_new_after takes at most {BATCH_ROWS} rows per list")
+    from_parent = (f"COALESCE(%s, {parent_id_sql(model, using)})", [])
     linked: list[tuple[models.Model, models.ForeignKey]] = []
     for n, group in present:
         for index, obj in enumerate(group):
@@ -206,12 +207,13 @@ def insert_new_after(parent: models.Model, head: tuple[str, list], *groups: Sequ
                     field.delete_cached_value(obj)
                     setattr(obj, field.attname, None)
                     linked.append((obj, field))
-                    wraps.setdefault(n, {})[(index, field.attname)] = (f"COALESCE(%s, {parent_id_sql(model, using)})", [])
+                    wraps.setdefault(n, {})[(index, field.attname)] = from_parent
     try:
         rows, written = _send_together(connection, present, wraps, head)
-    finally:
+    except BaseException:
         for obj, field in linked:
-            setattr(obj, field.name, parent)  # the link back, also when the text failed
+            setattr(obj, field.name, parent)  # the link back: nothing was written
+        raise
     mark_saved([parent], [rows[0][0]], using=using)
     for (_, group), pks in zip(present, written, strict=True):
         mark_saved(group, pks, using=using)

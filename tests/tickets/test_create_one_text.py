@@ -137,3 +137,14 @@ def test_a_team_gone_since_the_decision_sends_routing_to_the_next_rule(customer)
     case.save()
     case_route(case=case, actor=customer, trigger="created", plan=plan)
     assert case.team == backup
+
+
+@pytest.mark.django_db
+def test_a_routed_case_gets_its_tags_old_and_new_in_its_first_statement(customer):
+    TeamFactory(name="Money", slug="money")
+    routing_rule_save(name="Invoices to money", conditions=[{"field": "subject", "op": "contains", "value": "invoice"}],
+                      actions={"team": "money"}, position=10)
+    Tag.objects.create(name="vip")
+    case = case_create(requester=customer, subject="Invoice missing", tags=["vip", "never-seen"])
+    assert case.team.slug == "money"
+    assert set(Case.objects.get(pk=case.pk).tags.values_list("name", flat=True)) == {"vip", "never-seen"}

@@ -139,9 +139,8 @@ def _tag_names(tags) -> list[str]:
 def case_insert(case: Case, names: list[str]) -> None:
     """Write a new case and link its tags, and remember them (`tickets.reference.tags_remember`).
 
-    On PostgreSQL one statement writes the case and links the tags that exist (a
-    data-modifying WITH); tags named for the first time are made and linked after it. The
-    case then renders its tags without a query.
+    On PostgreSQL one statement writes the case, makes the tags named for the first time
+    and links them all (`case_insert_head`). The case then renders its tags without a query.
     """
     if not names or connection.vendor != "postgresql":
         insert_new([case])
@@ -150,23 +149,11 @@ def case_insert(case: Case, names: list[str]) -> None:
             case.tags.add(*tags)
         tags_remember(case, tags)
         return
-    tag, through = Tag._meta.db_table, Case.tags.through._meta.db_table
-    insert, params = insert_statement([case])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH c AS ({insert}), t AS (SELECT id, name FROM {tag} WHERE name IN ({', '.join(['%s'] * len(names))})), "
-            f"i AS (INSERT INTO {through} (case_id, tag_id) SELECT c.id, t.id FROM c CROSS JOIN t) "
-            "SELECT c.id, t.id, t.name FROM c LEFT JOIN t ON TRUE",
-            [*params, *names],
-        )
+        cursor.execute(*case_insert_head(case, names))
         rows = cursor.fetchall()
     mark_saved([case], [rows[0][0]])
-    found = [Tag(pk=pk, name=name) for _, pk, name in rows if pk is not None]
-    missing = [n for n in names if n not in {t.name for t in found}]
-    if missing:
-        Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)
-        found += _tags_insert(case, missing)
-    tags_remember(case, found)
+    case_insert_done(case, names, rows)
 
 
 def case_insert_head(case: Case, names: list[str]) -> tuple[str, list]:

@@ -242,8 +242,6 @@ def case_route(*, case, actor, trigger: str, lead: list[dict] = (), plan: Plan |
 
 
 def _route(case, trigger: str, lead: list[dict], decided: Plan | None = None) -> list[CaseEvent]:
-    if decided is not None and not decided.kept_team:
-        decided = _locked(decided)
     if trigger == "created" and case.team_id is not None:
         if not assigns_on_arrival(case.team, None) or case.assignee_id is not None:
             return []  # raised for a team whose agents take cases from the queue: nothing to decide
@@ -251,7 +249,7 @@ def _route(case, trigger: str, lead: list[dict], decided: Plan | None = None) ->
                     note=f"The case was raised for {case.team} directly; routing rules were not applied.")
         label = f"{case.team} assignment"
     else:
-        plan = decided if decided is not None and not decided.kept_team else routing_plan(
+        plan = (_locked(decided) if decided is not None and not decided.kept_team else None) or routing_plan(
             facts=case_facts(case, needed=routing_fields_used()), current_team=case.team, lock=True)
         label = plan.rule.name if plan.rule else "routing"
     rule_actor = Actor.rule(label)
