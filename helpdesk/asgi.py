@@ -1,5 +1,12 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels' URL router.
 
+HTTP requests run Django's WSGI handler on a fixed pool of threads (a2wsgi), one hop per
+request. Django's own ASGI handler runs each request on a new thread and every sync
+middleware through a thread hop of its own: a new thread opens a new database
+connection, so persistent connections (`CONN_MAX_AGE`) never served a second request,
+and the hops cost more than the view. On the pool a thread keeps its connection from
+one request to the next. `WEB_THREADS` sets how many requests run at once.
+
 At server start-up (the ASGI lifespan protocol, which uvicorn speaks) the process starts
 delivering committed case events from a background thread, so requests do not wait for
 the live publication and the automation and webhook hand-offs; at shutdown it delivers
@@ -8,10 +15,13 @@ what is still queued.
 
 import os
 
-from django.core.asgi import get_asgi_application
+from a2wsgi import WSGIMiddleware
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-django_asgi_app = get_asgi_application()
+django_wsgi_app = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -36,7 +46,7 @@ async def lifespan(scope, receive, send):
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         "lifespan": lifespan,
     }

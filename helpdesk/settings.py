@@ -87,6 +87,11 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# HTTP requests one web process serves at once: each on a thread of a fixed pool that keeps
+# its database connection between requests (helpdesk/asgi.py).
+WEB_THREADS = env.int("WEB_THREADS", default=8)
+if not 1 <= WEB_THREADS <= 256:
+    raise ValueError(f"WEB_THREADS must be between 1 and 256, not {WEB_THREADS}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tickets.User"
 
