@@ -36,6 +36,16 @@ def test_check_deploy_is_clean_with_the_production_values_of_env_example():
     assert "no issues" in result.stdout
 
 
+def test_a_web_threads_value_out_of_range_stops_start_up_with_a_clear_message():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HELPDESK_"))}
+    for value, accepted in (("0", False), ("257", False), ("4", True)):
+        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**env, "WEB_THREADS": value},
+                                capture_output=True, text=True, timeout=120)
+        assert (result.returncode == 0) is accepted, result.stdout + result.stderr
+        if not accepted:
+            assert f"WEB_THREADS must be between 1 and 256, not {value}" in result.stderr
+
+
 def _compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
