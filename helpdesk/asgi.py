@@ -4,8 +4,8 @@ HTTP requests run Django's WSGI handler on a fixed pool of threads (a2wsgi), one
 request. Django's own ASGI handler runs each request on a new thread and every sync
 middleware through a thread hop of its own: a new thread opens a new database
 connection, so persistent connections (`CONN_MAX_AGE`) never served a second request,
-and the hops cost about as much CPU as the view itself. On the pool a thread keeps its connection from
-one request to the next. `WEB_THREADS` sets how many requests run at once.
+and the hops cost about as much CPU as the view itself. On the pool a thread keeps its
+connection from one request to the next. `WEB_THREADS` sets how many requests run at once.
 
 At server start-up (the ASGI lifespan protocol, which uvicorn speaks) the process starts
 delivering committed case events from a background thread, so requests do not wait for
