@@ -107,16 +107,16 @@ class PreparedSelect:
         # No arrays (SQLite): the list spelled out, not kept.
         return self._run(self._build(f"{pk} IN ({', '.join(['%s'] * len(ids))}){extra}"), ids, using)
 
-    def _run(self, sql: str, params: list, using: str) -> list[models.Model]:
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not rows:
-            return []
-        compiler, converters = self._converters_for(using)
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
+    def fetch_rows(self, params: Sequence = (), *, using: str = "default") -> list[Sequence]:
+        """Run the statement with `params`; return its rows with the ORM's converters applied.
+
+        `build` turns such rows into instances; a caller may keep rows and build fresh
+        instances from them later.
+        """
+        return self._rows(self.sql, list(params), using)
+
+    def build(self, rows: Sequence[Sequence], *, using: str = "default") -> list[models.Model]:
+        """Return the base model's instances for rows from `fetch_rows`, related ones cached on them."""
         out = []
         for row in rows:
             built: list[models.Model | None] = []
@@ -131,3 +131,17 @@ class PreparedSelect:
             out.append(built[0])
         return out
 
+    def _rows(self, sql: str, params: list, using: str) -> list[Sequence]:
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not rows:
+            return []
+        compiler, converters = self._converters_for(using)
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return rows
+
+    def _run(self, sql: str, params: list, using: str) -> list[models.Model]:
+        return self.build(self._rows(sql, params, using), using=using)

@@ -92,6 +92,12 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 WEB_THREADS = env.int("WEB_THREADS", default=8)
 if not 1 <= WEB_THREADS <= 256:
     raise ValueError(f"WEB_THREADS must be between 1 and 256, not {WEB_THREADS}")
+# How long a web process trusts an API token it verified before asking the database again
+# (helpdesk/api/authentication.py); this process's own changes to tokens, users and
+# organizations apply at once. 0: ask on every request.
+API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", default=2.0)
+if not 0 <= API_TOKEN_CACHE_SECONDS <= 60:
+    raise ValueError(f"API_TOKEN_CACHE_SECONDS must be between 0 and 60, not {API_TOKEN_CACHE_SECONDS:g}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tickets.User"
 

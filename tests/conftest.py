@@ -166,11 +166,12 @@ def browser():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Forget the per-process copies of rules and policies: each test's rows are rolled back after it."""
+    """Forget the per-process copies of rules, policies and tokens: each test's rows are rolled back after it."""
+    from helpdesk.api.authentication import verified
     from helpdesk.process_copy import forget_all
     from workflows.services.automation import automation_rules_forget
     from workflows.services.routing import routing_rules_forget
 
-    for forget in (routing_rules_forget, automation_rules_forget, forget_all):
+    for forget in (routing_rules_forget, automation_rules_forget, forget_all, verified.clear):
         forget()
     yield

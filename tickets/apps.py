@@ -6,7 +6,10 @@ class TicketsConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
+        from helpdesk.api import authentication
         from tickets import reference
 
-        # Cache upkeep only: this process forgets its copy of products and categories when one changes.
+        # Cache upkeep only: this process forgets its copy of products and categories when
+        # one changes, and the API tokens it verified when a token, user or organization does.
         reference.watch()
+        authentication.watch()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,14 +37,18 @@ def test_check_deploy_is_clean_with_the_production_values_of_env_example():
     assert "no issues" in result.stdout
 
 
-def test_a_web_threads_value_out_of_range_stops_start_up_with_a_clear_message():
+@pytest.mark.parametrize("name, refused, accepted, message", [
+    ("WEB_THREADS", ("0", "257"), "4", "WEB_THREADS must be between 1 and 256, not {}"),
+    ("API_TOKEN_CACHE_SECONDS", ("-1", "61"), "0", "API_TOKEN_CACHE_SECONDS must be between 0 and 60, not {}"),
+])
+def test_a_value_out_of_range_stops_start_up_with_a_clear_message(name, refused, accepted, message):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HELPDESK_"))}
-    for value, accepted in (("0", False), ("257", False), ("4", True)):
-        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**env, "WEB_THREADS": value},
+    for value in (*refused, accepted):
+        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**env, name: value},
                                 capture_output=True, text=True, timeout=120)
-        assert (result.returncode == 0) is accepted, result.stdout + result.stderr
-        if not accepted:
-            assert f"WEB_THREADS must be between 1 and 256, not {value}" in result.stderr
+        assert (result.returncode == 0) is (value == accepted), result.stdout + result.stderr
+        if value != accepted:
+            assert message.format(value) in result.stderr
 
 
 def _compose() -> dict:
