@@ -7,6 +7,11 @@ The events of one transaction reach the subscribers together, once: a case creat
 whose routing assigns the case through nested services, or a sweep that touches many
 cases, is one delivery rather than one per service call. In a web process, transactions
 committed while an earlier delivery was running are delivered together, in commit order.
+
+A change committed already when it publishes (PostgreSQL's implicit transaction, as a
+customer's new case is written) may hand over its rows too: copies of the events as
+written, with their case. A subscriber takes them from `rows_delivered` instead of loading
+those ids again; the live boards' publication does.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -38,8 +43,13 @@ class _Batch:
             hand_over(ids)
 
 
-def publish_on_commit(event_ids: Iterable[int]) -> None:
+def publish_on_commit(event_ids: Iterable[int], *, rows: Callable[[], dict[int, object]] | None = None) -> None:
     """Register delivery of `event_ids` to every subscriber once the transaction commits.
+
+    `rows`, when given, returns copies of the events by id (each with its case loaded),
+    made for the subscribers. It is used only when the events are committed already (no
+    transaction is open): inside one, a savepoint rolled back later could leave the copies
+    describing rows that were never written, so subscribers load the ids as usual.
 
     Every call registers the batch's flush with `transaction.on_commit`, so the batch is
     delivered even when the savepoint of an earlier call was rolled back (its hook is
@@ -51,7 +61,8 @@ def publish_on_commit(event_ids: Iterable[int]) -> None:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        hand_over(ids)  # autocommit: the events are committed already
+        # Autocommit: the events are committed already.
+        hand_over(ids, rows() if rows is not None else None)
         return
     batch = getattr(connection, "_helpdesk_event_batch", None)
     # A batch whose hooks all left the queue (delivered, or rolled back with the
@@ -62,13 +73,32 @@ def publish_on_commit(event_ids: Iterable[int]) -> None:
     transaction.on_commit(batch.flush)
 
 
-def deliver(event_ids: list[int]) -> None:
-    """Call each subscriber with the ids; one failing subscriber never stops the others."""
-    for path in settings.HELPDESK_EVENT_SUBSCRIBERS:
-        try:
-            import_string(path)(event_ids)
-        except Exception:  # a broken subscriber must not lose the others' work
-            log.exception("event subscriber %s failed for events %s", path, event_ids)
+_delivering = threading.local()
+
+
+def deliver(event_ids: list[int], rows: dict[int, object] | None = None) -> None:
+    """Call each subscriber with the ids; one failing subscriber never stops the others.
+
+    During the calls `rows_delivered()` answers the rows handed over with the ids.
+    """
+    _delivering.rows = rows or {}
+    try:
+        for path in settings.HELPDESK_EVENT_SUBSCRIBERS:
+            try:
+                import_string(path)(event_ids)
+            except Exception:  # a broken subscriber must not lose the others' work
+                log.exception("event subscriber %s failed for events %s", path, event_ids)
+    finally:
+        _delivering.rows = {}
+
+
+def rows_delivered() -> dict[int, object]:
+    """The committed events handed over with the ids being delivered, by id (see `publish_on_commit`).
+
+    Some or none of the ids may be there: a subscriber loads the others. The rows are the
+    delivery's own copies; a subscriber reads them and does not change them.
+    """
+    return getattr(_delivering, "rows", {})
 
 
 # --- delivery off the committing thread ------------------------------------------------
@@ -92,20 +122,20 @@ class _Dispatcher:
 
     def __init__(self, max_batches: int):
         self.pid = os.getpid()
-        self.queue: queue.Queue[list[int] | None] = queue.Queue(maxsize=max_batches)
+        self.queue: queue.Queue[tuple[list[int], dict[int, object] | None] | None] = queue.Queue(maxsize=max_batches)
         self.thread = threading.Thread(target=self._run, name="helpdesk-event-bus", daemon=True)
         self.thread.start()
 
     def alive(self) -> bool:
         return self.pid == os.getpid() and self.thread.is_alive()
 
-    def submit(self, ids: list[int]) -> None:
+    def submit(self, ids: list[int], rows: dict[int, object] | None = None) -> None:
         try:
-            self.queue.put_nowait(ids)
+            self.queue.put_nowait((ids, rows))
         except queue.Full:
             # Far behind (a stalled broker, say): the committing thread delivers itself,
             # which slows it down instead of letting the backlog grow without bound.
-            deliver(ids)
+            deliver(ids, rows)
 
     def _run(self) -> None:
         delivered_at = float("-inf")
@@ -116,7 +146,8 @@ class _Dispatcher:
             # last delivery) the thread also waits a moment for more: the subscribers then
             # load and render the events of many transactions at once, instead of one
             # transaction at a time. A lone change is delivered at once.
-            ids = list(taken[0] or ())
+            ids, rows = [], {}
+            self._add(taken[0], ids, rows)
             now = time.monotonic()
             until = now + COALESCE_WAIT_SECONDS if now - delivered_at < COALESCE_WAIT_SECONDS else now
             while taken[-1] is not None and len(ids) < COALESCE_MAX_IDS:
@@ -124,10 +155,10 @@ class _Dispatcher:
                     taken.append(self.queue.get(timeout=max(0.0, until - time.monotonic())))
                 except queue.Empty:
                     break
-                ids.extend(taken[-1] or ())
+                self._add(taken[-1], ids, rows)
             try:
                 if ids:
-                    deliver(ids)
+                    deliver(ids, rows)
             finally:
                 delivered_at = time.monotonic()
                 # This thread's own database connection: drop it when broken or too old.
@@ -136,6 +167,13 @@ class _Dispatcher:
                     self.queue.task_done()
             if taken[-1] is None:
                 return
+
+    @staticmethod
+    def _add(item, ids: list[int], rows: dict[int, object]) -> None:
+        if item is not None:
+            ids.extend(item[0])
+            if item[1]:
+                rows.update(item[1])
 
     def drain(self, timeout: float) -> bool:
         """Wait until every submitted batch was delivered; return False on timeout."""
@@ -177,13 +215,13 @@ def background_drain(timeout: float = 10.0) -> bool:
     return dispatcher.drain(timeout)
 
 
-def hand_over(ids: list[int]) -> None:
-    """Deliver `ids` now, or queue them for this process's delivery thread when it runs."""
+def hand_over(ids: list[int], rows: dict[int, object] | None = None) -> None:
+    """Deliver `ids` (with `rows`) now, or queue them for this process's delivery thread when it runs."""
     dispatcher = _dispatcher
     if dispatcher is not None and dispatcher.alive():
-        dispatcher.submit(ids)
+        dispatcher.submit(ids, rows)
     else:
-        deliver(ids)
+        deliver(ids, rows)
 
 
 atexit.register(background_stop, 5.0)

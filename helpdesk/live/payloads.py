@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from helpdesk import bus
 from helpdesk.prepared import PreparedSelect
 from tickets.api.serializers import CaseEventSerializer, CaseSerializer
 from tickets.models import Case, CaseEvent, Visibility
@@ -31,17 +32,24 @@ _CASES = PreparedSelect(Case, related=("requester", "assignee", "team", "organiz
 def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
     """Return the events with everything their payload shows loaded, oldest first.
 
-    Three statements whatever the number of events: the events, their cases shaped like
-    the queue's rows (people, team and organization joined in), and the cases' tags;
-    products and categories come from this process's copy (`tickets.reference`).
+    Events handed over with the delivery (`helpdesk.bus.rows_delivered`: a new case's,
+    committed with their case) are taken as they are. The others take three statements
+    whatever their number: the events, their cases shaped like the queue's rows (people,
+    team and organization joined in), and the cases' tags; products and categories come
+    from this process's copy (`tickets.reference`).
     """
-    events = _EVENTS.fetch_ids(event_ids)
+    ids = list(event_ids)
+    handed = bus.rows_delivered()
+    taken = [handed[i] for i in dict.fromkeys(ids) if i in handed]
+    if len(taken) == len(ids):
+        return sorted(taken, key=lambda e: e.pk)
+    events = _EVENTS.fetch_ids([i for i in ids if i not in handed])
     cases = {c.pk: c for c in _CASES.fetch_ids(sorted({e.case_id for e in events}))}
     catalog_attach(cases.values())
     tags_attach(list(cases.values()))
     for event in events:
         event.case = cases[event.case_id]
-    return events
+    return sorted(events + taken, key=lambda e: e.pk) if taken else events
 
 
 def _json(value) -> str:

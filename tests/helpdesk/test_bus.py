@@ -209,3 +209,40 @@ def test_stopping_delivers_what_is_queued(background, commit):
     assert delivered == [[9]]
     commit([10])  # back on the committing thread
     assert delivered == [[9], [10]] and threads[-1] == threading.current_thread().name
+
+
+# --- rows handed over with committed events --------------------------------------------
+
+seen_rows: list[dict] = []
+
+
+def record_rows(event_ids):
+    delivered.append(list(event_ids))
+    seen_rows.append(dict(bus.rows_delivered()))
+
+
+def test_rows_are_not_taken_from_a_change_inside_a_transaction(settings, django_capture_on_commit_callbacks):
+    settings.HELPDESK_EVENT_SUBSCRIBERS = ["tests.helpdesk.test_bus.record_rows"]
+    seen_rows.clear()
+    asked = []
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            bus.publish_on_commit([1], rows=lambda: asked.append(1) or {1: "the event as written"})
+    # A savepoint rolled back later could have left the copies describing nothing.
+    assert delivered == [[1]] and seen_rows == [{}] and asked == []
+    assert bus.rows_delivered() == {}
+
+
+def test_rows_of_coalesced_batches_travel_together(background, settings):
+    settings.HELPDESK_EVENT_SUBSCRIBERS = ["tests.helpdesk.test_bus.record_rows"]
+    seen_rows.clear()
+    bus.background_start()
+    bus.hand_over([1], {1: "first"})
+    bus.hand_over([2, 3], {3: "third"})
+    bus.hand_over([4])
+    assert bus.background_drain(5)
+    assert sum(delivered, []) == [1, 2, 3, 4]
+    merged = {}
+    for rows in seen_rows:
+        merged.update(rows)
+    assert merged == {1: "first", 3: "third"}

@@ -190,3 +190,60 @@ def test_a_public_event_has_a_customer_frame_with_the_customer_fields_only(db, t
     # Encoded as the API encodes: compact JSON, the frame's keys in their fixed order.
     assert message["public_frame"] == json.dumps(public, separators=(",", ":"))
     assert list(public) == ["type", "id", "event", "case"]
+
+
+handed_over: list[tuple[list[int], dict, list, int]] = []
+
+
+def render_with_handed_rows(event_ids):
+    """A subscriber that renders as the live publication does, while the rows are handed over."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helpdesk import bus
+
+    with CaptureQueriesContext(connection) as queries:
+        messages = messages_for(event_ids)
+    handed_over.append((list(event_ids), dict(bus.rows_delivered()), messages, len(queries)))
+
+
+def _parsed(message: tuple[list[str], dict]) -> tuple[list[str], dict]:
+    names, fields = message
+    return names, {k: json.loads(v) if k.endswith("_frame") else v for k, v in fields.items()}
+
+
+def test_a_new_cases_events_are_published_from_the_rows_it_wrote(needs_postgres, transactional_db, settings):
+    from datetime import time
+
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from sla.services.policies import calendar_define, policy_define
+    from tests.factories import CategoryFactory, CustomerFactory, OrganizationFactory, ProductFactory
+
+    office = calendar_define(name="Office", time_zone="Europe/Dublin", hours=[(d, time(9), time(17)) for d in range(5)])
+    policy_define(name="Standard", position=100, is_default=True,
+                  targets=[(p, kind, 480, office) for p in ("P1", "P2", "P3", "P4")
+                           for kind in ("first_response", "resolution")])
+    customer = CustomerFactory(organization=OrganizationFactory(name="Globex", tier="premium"))
+    billing = CategoryFactory(name="Billing", slug="billing")
+    refunds, product = CategoryFactory(name="Refunds", slug="refunds", parent=billing), ProductFactory(name="Payroll")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=customer).key}")
+    settings.HELPDESK_EVENT_SUBSCRIBERS = ["tests.live.test_publish.render_with_handed_rows"]
+    handed_over.clear()
+
+    response = client.post("/api/v1/cases/", {"subject": "Refund twice", "product": product.pk, "priority": "P2",
+                                              "category": refunds.pk, "tags": ["vip", "urgent"]}, format="json")
+    assert response.status_code == 201, response.content
+    [(ids, rows, messages, queries)] = handed_over
+    # Committed in PostgreSQL's implicit transaction: every event came with the delivery,
+    # the created event and the two clocks' "started", and rendering asked nothing.
+    assert sorted(rows) == ids and len(ids) == 3 and queries == 0
+    # What the boards receive is what loading the committed rows gives (PostgreSQL keeps
+    # the keys of a JSON document in an order of its own).
+    assert [_parsed(m) for m in messages] == [_parsed(m) for m in messages_for(ids)]
+    staff = json.loads(messages[0][1]["staff_frame"])
+    assert staff["case"]["reference"] == response.json()["reference"] and staff["case"]["tags"] == ["urgent", "vip"]
+    assert [json.loads(m["staff_frame"])["event"]["data"].get("clock") is not None for _, m in messages] == [
+        False, True, True]

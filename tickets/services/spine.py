@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models.base import ModelState
+
 from helpdesk import bus, clock
 from helpdesk.errors import Conflict, DomainError, InvalidInput, NotFound
 from helpdesk.eventlog import Actor
@@ -97,8 +99,43 @@ def _finish(case: Case, events: list[CaseEvent], *, reacted: bool = True) -> Cas
     """Let the SLA engine react to the new events, then publish all of them on commit."""
     if reacted:
         events = events + integrations.sla_case_changed(case=case, events=events)
-    bus.publish_on_commit([e.pk for e in events])
+    bus.publish_on_commit([e.pk for e in events], rows=lambda: _committed_copies(case, events))
     return case
+
+
+def _committed_copies(case: Case, events: list[CaseEvent]) -> dict[int, CaseEvent]:
+    """Copies of the committed events of `case`, sharing one copy of the case, by id.
+
+    For the event bus's subscribers (`helpdesk.bus.rows_delivered`), which may run on the
+    delivery thread while this request goes on with its own objects (rendering its
+    answer): the case and events are copied as they were written. Their related rows
+    (people, team, product) are shared and only read.
+    """
+    case_copy = _copied(case)
+    prefetched = case.__dict__.get("_prefetched_objects_cache")
+    if prefetched is not None:
+        case_copy._prefetched_objects_cache = dict(prefetched)
+    copies = {}
+    for event in events:
+        if event.pk is None or event.case_id != case.pk:
+            continue
+        event_copy = _copied(event)
+        CaseEvent.case.field.set_cached_value(event_copy, case_copy)
+        copies[event.pk] = event_copy
+    return copies
+
+
+def _copied(instance):
+    """A shallow copy of a model instance with its own state and cache of related rows.
+
+    What `copy.copy` gives, without the pickling protocol it goes through for models.
+    """
+    twin = object.__new__(type(instance))
+    twin.__dict__.update(instance.__dict__)
+    state = twin._state = ModelState()
+    state.db, state.adding = instance._state.db, instance._state.adding
+    state.fields_cache = dict(instance._state.fields_cache)
+    return twin
 
 
 def _text(value: str, field: str, *, max_chars: int, required: bool) -> str:
