@@ -130,6 +130,22 @@ def admin_user(db):
 
 
 @pytest.fixture
+def customer_token(customer):
+    """The customer's API token."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.create(user=customer)
+
+
+@pytest.fixture
+def token_client(customer_token):
+    """An API client sending the customer's token on every request, as an integration does."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {customer_token.key}")
+    return client
+
+
+@pytest.fixture
 def api():
     """Return a function giving an API client signed in as a user (or anonymous)."""
 

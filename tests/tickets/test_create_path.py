@@ -10,8 +10,6 @@ from datetime import time
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from sla.models import Clock
 from sla.services.policies import calendar_define, policy_define
@@ -19,13 +17,6 @@ from tests.factories import CategoryFactory, OrganizationFactory, ProductFactory
 from tickets.models import CaseEvent, EventKind, Tag
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def token_client(customer):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=customer).key}")
-    return client
 
 
 @pytest.fixture
