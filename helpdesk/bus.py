@@ -62,7 +62,7 @@ def publish_on_commit(event_ids: Iterable[int], *, rows: Callable[[], dict[int, 
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         # Autocommit: the events are committed already.
-        hand_over(ids, rows() if rows is not None else None)
+        hand_over(ids, _copies(rows, ids))
         return
     batch = getattr(connection, "_helpdesk_event_batch", None)
     # A batch whose hooks all left the queue (delivered, or rolled back with the
@@ -73,6 +73,17 @@ def publish_on_commit(event_ids: Iterable[int], *, rows: Callable[[], dict[int, 
     transaction.on_commit(batch.flush)
 
 
+def _copies(rows: Callable[[], dict[int, object]] | None, ids: list[int]) -> dict[int, object] | None:
+    """Call `rows`; a failure there costs the subscribers a load, never the committed change."""
+    if rows is None:
+        return None
+    try:
+        return rows()
+    except Exception:
+        log.exception("copies of the committed events %s could not be made; subscribers load them", ids)
+        return None
+
+
 _delivering = threading.local()
 
 
@@ -81,7 +92,9 @@ def deliver(event_ids: list[int], rows: dict[int, object] | None = None) -> None
 
     During the calls `rows_delivered()` answers the rows handed over with the ids.
     """
-    _delivering.rows = rows or {}
+    # A subscriber's own change may be delivered within this one (on the committing
+    # thread): the rows of this delivery come back once it is done.
+    outer, _delivering.rows = rows_delivered(), rows or {}
     try:
         for path in settings.HELPDESK_EVENT_SUBSCRIBERS:
             try:
@@ -89,7 +102,7 @@ def deliver(event_ids: list[int], rows: dict[int, object] | None = None) -> None
             except Exception:  # a broken subscriber must not lose the others' work
                 log.exception("event subscriber %s failed for events %s", path, event_ids)
     finally:
-        _delivering.rows = {}
+        _delivering.rows = outer
 
 
 def rows_delivered() -> dict[int, object]:

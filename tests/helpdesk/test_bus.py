@@ -246,3 +246,34 @@ def test_rows_of_coalesced_batches_travel_together(background, settings):
     for rows in seen_rows:
         merged.update(rows)
     assert merged == {1: "first", 3: "third"}
+
+
+def test_failing_copies_cost_a_load_never_the_change(settings, caplog):
+    settings.HELPDESK_EVENT_SUBSCRIBERS = ["tests.helpdesk.test_bus.record_rows"]
+    seen_rows.clear()
+
+    def broken():
+        raise RuntimeError("cannot copy")
+
+    bus.hand_over([5], bus._copies(broken, [5]))
+    assert delivered == [[5]] and seen_rows == [{}]
+    assert "could not be made" in caplog.text
+
+
+nested: list[tuple[str, dict]] = []
+
+
+def record_nested(event_ids):
+    nested.append(("outer-before", dict(bus.rows_delivered())))
+    if event_ids == [1]:
+        bus.deliver([2], {2: "inner"})  # a change this subscriber made, delivered on this thread
+    nested.append(("outer-after", dict(bus.rows_delivered())))
+
+
+def test_a_delivery_inside_a_delivery_gives_the_outer_one_its_rows_back(settings):
+    settings.HELPDESK_EVENT_SUBSCRIBERS = ["tests.helpdesk.test_bus.record_nested"]
+    nested.clear()
+    bus.deliver([1], {1: "outer"})
+    assert nested == [("outer-before", {1: "outer"}), ("outer-before", {2: "inner"}), ("outer-after", {2: "inner"}),
+                      ("outer-after", {1: "outer"})]
+    assert bus.rows_delivered() == {}
