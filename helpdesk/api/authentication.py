@@ -143,7 +143,8 @@ def _forget(key: str | None = None, user_id: int | None = None, organization_id:
 
 
 def _token_changed(sender, instance, **kwargs) -> None:
-    _forget(key=instance.pk)
+    # By key: the admin's proxy of the token model answers the user's id as its `pk`.
+    _forget(key=instance.key)
 
 
 def _user_changed(sender, instance, **kwargs) -> None:
@@ -158,12 +159,13 @@ def watch() -> None:
     """Connect the kept tokens to this process's saves and deletes (called from `TicketsConfig.ready`)."""
     from django.contrib.auth import get_user_model
     from django.db.models.signals import post_delete, post_save
-    from rest_framework.authtoken.models import Token
+    from rest_framework.authtoken.models import Token, TokenProxy
 
     from tickets.models import Organization
 
-    for model, receiver in ((Token, _token_changed), (get_user_model(), _user_changed),
-                            (Organization, _organization_changed)):
+    # Signals name the instance's own class: the admin saves tokens as `TokenProxy`.
+    for model, receiver in ((Token, _token_changed), (TokenProxy, _token_changed),
+                            (get_user_model(), _user_changed), (Organization, _organization_changed)):
         for signal, name in ((post_save, "save"), (post_delete, "delete")):
             signal.connect(receiver, sender=model, weak=False,
                            dispatch_uid=f"verified-tokens-{model._meta.label_lower}-{name}")

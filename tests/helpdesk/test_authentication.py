@@ -151,3 +151,15 @@ def test_a_row_past_the_window_is_dropped(clock):
     kept.keep("a", ["row"], user_id=1, organization_id=None, generation=kept.generation)
     clock[0] += 2
     assert kept.get("a", 2) is None and len(kept) == 0
+
+
+def test_tokens_changed_through_the_admins_proxy_apply_at_once(token_client, customer_token, other_customer):
+    from rest_framework.authtoken.models import TokenProxy
+
+    assert _create(token_client).json()["requester"]["username"] == "carol"
+    proxy = TokenProxy.objects.get(key=customer_token.key)
+    proxy.user = other_customer  # the admin's form moves a token to another person
+    proxy.save()
+    assert _create(token_client, "Raised by the token's new owner").json()["requester"]["username"] == "oscar"
+    TokenProxy.objects.get(key=customer_token.key).delete()
+    assert _create(token_client, "After the admin deleted it").status_code == 401
