@@ -38,9 +38,9 @@ def events_load(event_ids: Iterable[int]) -> list[CaseEvent]:
     team and organization joined in), and the cases' tags; products and categories come
     from this process's copy (`tickets.reference`).
     """
-    ids = list(event_ids)
+    ids = list(dict.fromkeys(event_ids))
     handed = bus.rows_delivered()
-    taken = [handed[i] for i in dict.fromkeys(ids) if i in handed]
+    taken = [handed[i] for i in ids if i in handed]
     if len(taken) == len(ids):
         return sorted(taken, key=lambda e: e.pk)
     events = _EVENTS.fetch_ids([i for i in ids if i not in handed])
