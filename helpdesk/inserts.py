@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connections, models
 
-from helpdesk.insert_rows import batch_statement, columns
+from helpdesk.insert_rows import batch_statement, columns, quoted
 
-__all__ = ["insert_new", "insert_new_after", "insert_new_together", "insert_statement", "mark_saved", "parent_id_sql",
-           "sends_several"]
+__all__ = ["PARENT_ROWS", "WithParts", "execute_prepared", "insert_new", "insert_new_after", "insert_new_together",
+           "insert_statement", "mark_saved", "one_statement", "parent_id_sql", "sends_several", "written_rows"]
 
 
 #: At most this many rows per statement (and no more than the database takes parameters for).
@@ -124,45 +126,72 @@ def insert_new_together(*groups: Sequence[models.Model], using: str = "default",
         for _, group in present:
             insert_new(group, using=using)
         return
-    _, written = _send_together(connection, present, wrap)
+    written = _send_together(connection, present, wrap)
     for (_, group), pks in zip(present, written, strict=True):
         mark_saved(group, pks, using=using)
 
 
 def _send_together(connection, present: list[tuple[int, Sequence[models.Model]]],
-                   wraps: Mapping[int, Mapping[tuple[int, str], tuple[str, list]]],
-                   head: tuple[str, list] | None = None) -> tuple[list[tuple] | None, list[list]]:
-    """Send `head` (SQL, parameters) and the INSERTs of `present` as one text; return head's rows and each list's ids."""
-    statements, params = ([head[0]], list(head[1])) if head else ([], [])
+                   wraps: Mapping[int, Mapping[tuple[int, str], tuple[str, list]]]) -> list[list]:
+    """Send the INSERTs of `present` as one text; return each list's ids."""
+    statements, params = [], []
     for n, group in present:
         sql, values = batch_statement(_checked(group), group, connection, wraps.get(n))
         statements.append(sql)
         params += values
     with connection.cursor() as cursor:
         cursor.execute("; ".join(statements), params)
-        rows = cursor.fetchall() if head else None
         written = []
         for index, _ in enumerate(present):
-            if index or head:
+            if index:
                 cursor.nextset()
             written.append([pk for (pk,) in cursor.fetchall()])
-    return rows, written
+    return written
 
 
-# --- a new parent row and the rows that point at it, in one text (PostgreSQL) ------------
+# --- a new parent row and the rows that point at it, in one statement (PostgreSQL) -------
+
+#: The name, in `insert_new_after`'s statement, of the parent's INSERT (a `WITH` query).
+PARENT_ROWS = "new_parent"
+
+
+def written_rows(index: int) -> str:
+    """The name, in `insert_new_after`'s statement, of the rows group `index` writes (`RETURNING *`)."""
+    return f"new_{index}"
+
+
+class WithParts(NamedTuple):
+    """A data-modifying `WITH` in the parts `insert_new_after` builds its statement from.
+
+    `queries` holds the `WITH` queries ("name AS (…), …"), among them the parent's INSERT
+    named `PARENT_ROWS`; `select` is the statement's own SELECT over them, whose first
+    column is the parent's new id; `params` are the parameters of both, in that order.
+    """
+
+    queries: str
+    select: str
+    params: list
+
+    def statement(self) -> tuple[str, list]:
+        """The parts as one statement of their own (SQL, parameters)."""
+        return f"WITH {self.queries} {self.select}", self.params
+
+    @classmethod
+    def insert(cls, objs: Sequence[models.Model], *, using: str = "default") -> WithParts:
+        """The INSERT of one new parent (`insert_statement`), returning its id."""
+        sql, params = insert_statement(objs, using=using)
+        pk = quoted(type(objs[0])._meta.pk.column)
+        return cls(f"{PARENT_ROWS} AS ({sql})", f"SELECT {pk} FROM {PARENT_ROWS}", params)
+
+
+def one_statement(using: str = "default") -> bool:
+    """Whether `insert_new_after` can write here: PostgreSQL (psycopg 3, as the project requires)."""
+    return connections[using].vendor == "postgresql"
 
 
 def parent_id_sql(model: type[models.Model], using: str = "default") -> str:
-    """SQL giving the id the last INSERT of a `model` row in this session drew (for `insert_new_after`).
-
-    `currval` of the table's id sequence: it belongs to the session, so other sessions'
-    inserts never change it, and a text sent after the parent's INSERT reads its id.
-    """
-    quote = connections[using].ops.quote_name
-    # A sub-select, so that it is read once per statement and an index can serve a
-    # comparison with it (`currval` is volatile: compared directly, it scans the table).
-    return (f"(SELECT currval(pg_get_serial_sequence('{quote(model._meta.db_table)}', "
-            f"'{model._meta.pk.column}')))")
+    """SQL giving the new parent's id inside `insert_new_after`'s statement (a sub-select of its INSERT)."""
+    return f"(SELECT {connections[using].ops.quote_name(model._meta.pk.column)} FROM {PARENT_ROWS})"
 
 
 @lru_cache(maxsize=64)
@@ -170,27 +199,33 @@ def _links_to(child: type[models.Model], parent: type[models.Model]) -> tuple[mo
     return tuple(f for f in child._meta.concrete_fields if f.many_to_one and f.related_model is parent)
 
 
-def insert_new_after(parent: models.Model, head: tuple[str, list], *groups: Sequence[models.Model],
+def insert_new_after(parent: models.Model, head: WithParts, *groups: Sequence[models.Model],
                      using: str = "default",
                      wrap: Mapping[int, Mapping[tuple[int, str], tuple[str, list]]] | None = None) -> list[tuple]:
-    """Write a new `parent` row by `head`, then the new rows of `groups`, as one text; return head's rows.
+    """Write a new `parent` row by `head`, then the new rows of `groups`, as one statement; return head's rows.
 
-    PostgreSQL with `sends_several` only. `head` is the statement (SQL, parameters) that
-    inserts `parent`, one row, and returns rows whose first column is its new id (a
-    data-modifying WITH may do more in it, such as linking tags). Rows of `groups` whose
-    foreign key holds `parent` itself, unsaved, take its id in the database
+    PostgreSQL only. `head` writes `parent`, one row, in its `WITH` query `PARENT_ROWS`,
+    and its SELECT gives rows whose first column is that id (it may do more, such as
+    linking tags). Each list of `groups` becomes one more `WITH` query, `written_rows(n)`.
+    Rows whose foreign key holds `parent` itself, unsaved, take its id in the database
     (`parent_id_sql`), so nothing waits for the id to come back; `wrap` (as for
-    `insert_new_together`) may use `parent_id_sql` too. Afterwards `parent` has its id and
-    is saved, every row has its id, and the rows that held `parent` point at it.
+    `insert_statement`, by group index) may read `parent_id_sql` and an earlier group's
+    `written_rows` too. (The parts of one statement see the table as it was before it:
+    a row written in it is found through its query's name, not in its table.)
+    Afterwards `parent` has its id and is saved, every row has its id, and the rows that
+    held `parent` point at it.
 
-    Outside a transaction PostgreSQL runs the text as one implicit transaction: all of it
-    is written, or, when any part fails, none of it (deferred constraints included).
+    The statement is one round trip with its parameters bound by the server, prepared on
+    the connection (see `execute_prepared`), so the database parses and plans it once
+    per connection and shape. Outside a transaction PostgreSQL runs it as one implicit
+    transaction: all of it is written, or, when any part fails, none of it (deferred
+    constraints included).
     """
-    if not sends_several(using):
-        raise ValueError("insert_new_after needs PostgreSQL with several statements in one text")
+    connection = connections[using]
+    if not one_statement(using):
+        raise ValueError("insert_new_after needs PostgreSQL")
     if parent.pk is not None or not parent._state.adding:
         raise ValueError("insert_new_after takes a new, unsaved parent")
-    connection = connections[using]
     model = type(parent)
     wraps = {n: dict(w) for n, w in (wrap or {}).items()}
     present = [(n, group) for n, group in enumerate(groups) if group]
@@ -202,21 +237,73 @@ def insert_new_after(parent: models.Model, head: tuple[str, list], *groups: Sequ
         for index, obj in enumerate(group):
             for field in _links_to(type(obj), model):
                 if field.is_cached(obj) and field.get_cached_value(obj) is parent:
-                    # Unlinked while the text is built (the ORM refuses an unsaved related
-                    # object); the database fills the column in, and the link comes back after.
+                    # Unlinked while the statement is built (the ORM refuses an unsaved
+                    # related object); the database fills the column in, and the link comes back after.
                     field.delete_cached_value(obj)
                     setattr(obj, field.attname, None)
                     linked.append((obj, field))
                     wraps.setdefault(n, {})[(index, field.attname)] = from_parent
     try:
-        rows, written = _send_together(connection, present, wraps, head)
+        queries, params, ids = [head.queries], list(head.params), []
+        for n, group in present:
+            sql, values = batch_statement(_checked(group), group, connection, wraps.get(n))
+            # Every column back, so that a later group's `wrap` may read this group's rows.
+            returning = f" RETURNING {quoted(type(group[0])._meta.pk.column)}"
+            if not sql.endswith(returning):
+                raise ValueError(f"unexpected INSERT for {type(group[0]).__name__}")
+            queries.append(f"{written_rows(n)} AS ({sql.removesuffix(returning)} RETURNING *)")
+            params += values
+            # The ids in the order the rows were given: the rows draw them from the
+            # sequence in that order, one after another.
+            pk = quoted(type(group[0])._meta.pk.column)
+            ids.append(f"(SELECT array_agg({pk} ORDER BY {pk}) FROM {written_rows(n)})")
+        sql = (f"WITH {', '.join(queries)} SELECT h.*{''.join(f', {i}' for i in ids)} FROM ({head.select}) AS h")
+        rows = execute_prepared(connection, sql, params)
     except BaseException:
         for obj, field in linked:
             setattr(obj, field.name, parent)  # the link back: nothing was written
         raise
+    if not rows:
+        raise ValueError("insert_new_after: the head's SELECT returned no row")
+    width = len(rows[0]) - len(present)
     mark_saved([parent], [rows[0][0]], using=using)
-    for (_, group), pks in zip(present, written, strict=True):
+    for (_, group), pks in zip(present, rows[0][width:], strict=True):
         mark_saved(group, pks, using=using)
     for obj, field in linked:
         setattr(obj, field.name, parent)  # now with its id
-    return rows
+    return [row[:width] for row in rows]
+
+
+def execute_prepared(connection, sql: str, params: Sequence) -> list[tuple]:
+    """Run one statement with its parameters bound by the server and return its rows (PostgreSQL, psycopg 3).
+
+    With `DATABASE_PREPARED_STATEMENTS` on (the default) the statement is prepared on
+    the connection the first time it runs and executed by name after that: the database
+    parses and plans it once per connection, not on every call. Django leaves psycopg's
+    automatic preparation off (a connection pooler in transaction mode may run the next
+    statement on another server connection); only the statements sent here are
+    prepared. Off, the statement is sent whole every time, still with bound parameters.
+    The statement goes through Django's cursor wrapping: query logging, execute
+    wrappers and error translation see it as any other.
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw_connection = connection.connection
+    cursor = ServerBindingCursor(raw_connection)
+    wrapped = connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    prepare = settings.DATABASE_PREPARED_STATEMENTS
+    threshold = raw_connection.prepare_threshold
+    with wrapped:
+        try:
+            # psycopg prepares a statement once it has run `prepare_threshold` times (0:
+            # at once); Django's default of None means never.
+            raw_connection.prepare_threshold = 0 if prepare else None
+            wrapped.execute(sql, params)
+        finally:
+            raw_connection.prepare_threshold = threshold
+        if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
+            # psycopg keeps no text for a statement executed by name: the log shows it with its values.
+            connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)
+        return wrapped.fetchall()

@@ -87,6 +87,11 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# The statement that writes a new case with its clocks and events is prepared on each
+# database connection (helpdesk.inserts.execute_prepared). Turn off behind a connection
+# pooler in transaction mode that does not keep prepared statements (PgBouncer before
+# 1.21, or without max_prepared_statements).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # HTTP requests one web process serves at once: each on a thread of a fixed pool that keeps
 # its database connection between requests (helpdesk/asgi.py).
 WEB_THREADS = env.int("WEB_THREADS", default=8)

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from helpdesk import clock as wall
 from helpdesk.eventlog import Actor
-from helpdesk.inserts import insert_new, insert_new_together, parent_id_sql, sends_several
+from helpdesk.inserts import insert_new, insert_new_together, sends_several, written_rows
 from sla.business_time import BusinessCalendar, add_business_seconds, business_seconds_between
 from sla.models import Clock, ClockState, Policy, Target, TargetKind
 from sla.selectors.calendars import business_calendar
@@ -125,8 +125,9 @@ class NewCaseRows:
     """What a new case's clocks write: the clocks, all the events, and how the events learn their clock's id.
 
     `wrap` (for `helpdesk.inserts`) gives each "started" event the id of its clock from the
-    row the clocks' INSERT wrote just before, in the same text; once both are written,
-    `written()` puts those ids on the events in memory too.
+    row the clocks' INSERT wrote just before it: in the same text for a case already
+    written, in the same statement for a new one. Once both are written, `written()` puts
+    those ids on the events in memory too.
     """
 
     def __init__(self, case, lead: list[dict]):
@@ -140,11 +141,13 @@ class NewCaseRows:
         entries = [{**e, "case": case} for e in lead] + [event_entry(case, clock, "started") for clock in self.clocks]
         self.events = case_events_build(entries=entries)
         self.first = len(entries) - len(self.clocks)  # the "started" events follow the lead entries
-        # One clock per case and kind. A case still being written (`insert_new_after`) is
-        # found by the id its INSERT drew in this session.
-        case_id, params = ("%s", [case.pk]) if case.pk is not None else (parent_id_sql(type(case)), [])
-        clock_id = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {Clock._meta.db_table}"
-                    f" WHERE case_id = {case_id} AND kind = %s))")
+        # One clock per case and kind. For a case still being written (`insert_new_after`)
+        # the clocks are written in the same statement: their rows are read from it.
+        if case.pk is not None:
+            source, params = f"{Clock._meta.db_table} WHERE case_id = %s AND", [case.pk]
+        else:
+            source, params = f"{written_rows(0)} WHERE", []
+        clock_id = f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {source} kind = %s))"
         self.wrap = {1: {(self.first + n, "data"): (clock_id, [*params, clock.kind])
                          for n, clock in enumerate(self.clocks)}} if self.clocks else {}
 

@@ -232,25 +232,53 @@ def test_values_of_another_type_go_through_their_field_as_the_orm_sends_them(nee
     assert stored.started_at == datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=timezone.utc)
 
 
-def test_a_parent_and_the_rows_pointing_at_it_go_as_one_text(needs_postgres):
+def test_a_parent_and_the_rows_pointing_at_it_go_as_one_statement(needs_postgres):
     from sla.models import Clock
     customer, agent = CustomerFactory(), AgentFactory()
     case = Case(subject="Parent", requester=customer, organization=customer.organization, priority="P3")
     clocks = [_clock(case, "first_response"), _clock(case, "resolution")]
     events = [_event(case, n, agent) for n in range(1, 3)]
     events[1].data = {"clock": None}
-    lookup = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM sla_clock WHERE case_id = "
-              f"{inserts.parent_id_sql(Case)} AND kind = %s))")
+    # An event reads the id of a clock written by the same statement.
+    lookup = (f"jsonb_set(%s::jsonb, '{{clock}}', (SELECT to_jsonb(id) FROM {inserts.written_rows(0)} "
+              "WHERE kind = %s))")
     with CaptureQueriesContext(connection) as queries:
-        rows = inserts.insert_new_after(case, inserts.insert_statement([case]), clocks, events,
+        rows = inserts.insert_new_after(case, inserts.WithParts.insert([case]), clocks, events,
                                         wrap={1: {(1, "data"): (lookup, ["resolution"])}})
     assert len(queries) == 1
     assert rows == [(case.pk,)] and case.pk is not None and not case._state.adding
     for row in [*clocks, *events]:
         assert row.pk is not None and row.case_id == case.pk and row.case is case  # the link, no query
     assert list(Clock.objects.filter(case_id=case.pk).order_by("id").values_list("id", flat=True)) == [c.pk for c in clocks]
+    assert [c.kind for c in Clock.objects.filter(pk__in=[c.pk for c in clocks]).order_by("id")] == [
+        "first_response", "resolution"]  # each instance got the id of its own row
+    assert list(CaseEvent.objects.filter(case_id=case.pk).order_by("id").values_list("id", flat=True)) == [
+        e.pk for e in events]
     assert CaseEvent.objects.get(pk=events[1].pk).data == {"clock": clocks[1].pk}
     assert Case.objects.get(pk=case.pk).subject == "Parent"
+
+
+def test_the_statement_is_prepared_on_the_connection_unless_turned_off(needs_postgres, settings):
+    def write(subject):
+        customer = CustomerFactory()
+        case = Case(subject=subject, requester=customer, priority="P3")
+        inserts.insert_new_after(case, inserts.WithParts.insert([case]), [_clock(case, "resolution")])
+        return case
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%new_parent%"])
+            return [row[0] for row in cursor.fetchall()]
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    write("Unprepared")
+    assert prepared() == []
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    first, second = write("First"), write("Second")
+    assert len(prepared()) == 1  # prepared once, run twice
+    assert Case.objects.get(pk=first.pk).subject == "First" and Case.objects.get(pk=second.pk).subject == "Second"
+    # Django's own statements are not prepared.
+    assert connection.connection.prepare_threshold is None
 
 
 def test_a_failing_text_leaves_the_rows_linked_to_their_unsaved_parent(needs_postgres):
@@ -260,8 +288,8 @@ def test_a_failing_text_leaves_the_rows_linked_to_their_unsaved_parent(needs_pos
     duplicate = [_clock(case, "resolution"), _clock(case, "resolution")]  # one clock per case and kind
     before = Case.objects.count()
     with pytest.raises(IntegrityError), transaction.atomic():
-        inserts.insert_new_after(case, inserts.insert_statement([case]), duplicate, [_event(case, 1, agent)])
+        inserts.insert_new_after(case, inserts.WithParts.insert([case]), duplicate, [_event(case, 1, agent)])
     assert Case.objects.count() == before and case.pk is None
     assert all(c.case is case and c.pk is None for c in duplicate)
     with pytest.raises(ValueError):
-        inserts.insert_new_after(CaseFactory(), ("SELECT 1", []), [])
+        inserts.insert_new_after(CaseFactory(), inserts.WithParts("", "SELECT 1", []), [])

@@ -17,7 +17,7 @@ from django_fsm import can_proceed
 from helpdesk import clock
 from helpdesk.errors import Conflict, InvalidInput, NotFound
 from helpdesk.eventlog import Actor
-from helpdesk.inserts import insert_new_after, sends_several
+from helpdesk.inserts import insert_new_after, one_statement
 from tickets.models import (
     TRANSITION_LABELS,
     Case,
@@ -89,9 +89,9 @@ def case_create(
 
     When routing would leave the new case as it is (decided before anything is written)
     and it has no attachments, the case with its tags, its clocks and all its events go
-    to PostgreSQL as one text (`helpdesk.inserts.insert_new_after`): outside a caller's
-    transaction PostgreSQL runs it as one implicit transaction, written whole or not at
-    all, without the round trips of BEGIN and COMMIT. Otherwise the case is written first,
+    to PostgreSQL as one prepared statement (`helpdesk.inserts.insert_new_after`):
+    outside a caller's transaction PostgreSQL runs it as one implicit transaction,
+    written whole or not at all, without the round trips of BEGIN and COMMIT. Otherwise the case is written first,
     then routing places it, then its clocks start, in one transaction.
     """
     actor = Actor.of(actor if actor is not None else requester)
@@ -131,7 +131,7 @@ def case_create(
     }
     # Routing decides before anything is written (no locks): the case is written accordingly.
     routing = integrations.routing_new_case(case=case, tags=tag_names)
-    if routing is None and not files and sends_several():
+    if routing is None and not files and one_statement():
         # The clocks start at the priority and for the team the case was raised with.
         rows = integrations.sla_new_case_rows(case=case, lead=[created])
         # Inside a caller's transaction, a savepoint as `atomic` gives: a failure leaves it usable.

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from helpdesk.errors import Conflict, InvalidInput
 from helpdesk.eventlog import Actor
-from helpdesk.inserts import insert_new, insert_statement, mark_saved
+from helpdesk.inserts import PARENT_ROWS, WithParts, insert_new, mark_saved
 from tickets.models import (
     Case,
     EventKind,
@@ -150,32 +150,32 @@ def case_insert(case: Case, names: list[str]) -> None:
         tags_remember(case, tags)
         return
     with connection.cursor() as cursor:
-        cursor.execute(*case_insert_head(case, names))
+        cursor.execute(*case_insert_head(case, names).statement())
         rows = cursor.fetchall()
     mark_saved([case], [rows[0][0]])
     case_insert_done(case, names, rows)
 
 
-def case_insert_head(case: Case, names: list[str]) -> tuple[str, list]:
+def case_insert_head(case: Case, names: list[str]) -> WithParts:
     """The statement writing a new case with its tags, for `helpdesk.inserts.insert_new_after` (PostgreSQL).
 
     A data-modifying WITH: the case, the tags of `names` that exist, the ones that do not
     (made here), the links. Its rows: the case's id with each tag's id and name (or with
-    two NULLs when it has none). `case_insert_done` reads them.
+    two NULLs when it has none). `case_insert_done` reads them. The names travel as two
+    array parameters, so the text is the same for any number of tags.
     """
-    insert, params = insert_statement([case])
+    head = WithParts.insert([case])
     if not names:
-        return insert, params
+        return head
     tag, through = Tag._meta.db_table, Case.tags.through._meta.db_table
-    marks = ", ".join(["%s"] * len(names))
-    return (
-        f"WITH c AS ({insert}), t AS (SELECT id, name FROM {tag} WHERE name IN ({marks})), "
-        f"n AS (INSERT INTO {tag} (name) SELECT v.name FROM (VALUES {', '.join(['(%s)'] * len(names))}) AS v(name) "
+    return WithParts(
+        f"{head.queries}, t AS (SELECT id, name FROM {tag} WHERE name = ANY(%s::text[])), "
+        f"n AS (INSERT INTO {tag} (name) SELECT v.name FROM unnest(%s::text[]) AS v(name) "
         "WHERE v.name NOT IN (SELECT name FROM t) ON CONFLICT (name) DO NOTHING RETURNING id, name), "
         "a AS (SELECT id, name FROM t UNION ALL SELECT id, name FROM n), "
-        f"i AS (INSERT INTO {through} (case_id, tag_id) SELECT c.id, a.id FROM c CROSS JOIN a) "
-        "SELECT c.id, a.id, a.name FROM c LEFT JOIN a ON TRUE",
-        [*params, *names, *names],
+        f"i AS (INSERT INTO {through} (case_id, tag_id) SELECT c.id, a.id FROM {PARENT_ROWS} AS c CROSS JOIN a)",
+        f"SELECT c.id, a.id, a.name FROM {PARENT_ROWS} AS c LEFT JOIN a ON TRUE",
+        [*head.params, list(names), list(names)],
     )
 
 
