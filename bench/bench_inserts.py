@@ -1,9 +1,11 @@
-"""How a new case reaches PostgreSQL, measured in one process: JSON rows against VALUES, one text against three.
+"""How a new case reaches PostgreSQL, measured in one process: JSON rows against VALUES, one statement
+against three, prepared against sent whole.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hd_bench_10k REDIS_URL=redis://127.0.0.1:6379/7 \\
-        .venv/bin/python bench/bench_inserts.py     (options: --writes 300 --rounds 6 --pairs 12 --block 150)
+        .venv/bin/python bench/bench_inserts.py     (options: --writes 300 --rounds 6 --pairs 12 --block 150
+                                                     --steps rows,one_statement,prepared)
 
-Two steps of the creation path, each compared with the way before it in the same process,
+Three steps of the creation path, each compared with the way before it in the same process,
 so that the machine's drift touches both alike:
 
 - **rows**: `helpdesk.insert_rows` sends new rows as one JSON parameter (`INSERT … SELECT …
@@ -12,10 +14,12 @@ so that the machine's drift touches both alike:
   as `clocks_start_new_case` writes them (`insert_new_together`), each write in its own
   transaction rolled back afterwards: thread CPU and wall time, `--rounds` rounds of
   `--writes` writes in each form, alternated; and on API creations (below).
-- **one text**: `case_create` writes a case that routing leaves as it is with its tags,
-  clocks and events as one text in PostgreSQL's implicit transaction
+- **one statement**: `case_create` writes a case that routing leaves as it is with its
+  tags, clocks and events as one statement in PostgreSQL's implicit transaction
   (`helpdesk.inserts.insert_new_after`), against the general path (BEGIN, the case,
   routing, the clocks with the events, COMMIT). Measured on API creations.
+- **prepared**: that statement prepared on the connection (`DATABASE_PREPARED_STATEMENTS`,
+  the default), against sending it whole each time. Measured on API creations.
 
 API creations: `POST /api/v1/cases/` by customers as `bench_cases.py` does (SLA policies in
 place, every creation's events delivered before the clock stops), in blocks of `--block`
@@ -57,7 +61,7 @@ RESULTS = ROOT / "bench" / "results" / "inserts.json"
 CLOCK_ID = ("jsonb_set(%s::jsonb, '{clock}', (SELECT to_jsonb(id) FROM sla_clock"
             " WHERE case_id = %s AND kind = %s))")
 FORMS = {"json": insert_rows._json_batch_statement, "values": lambda *args, **kwargs: None}
-ONE_TEXT = case_services.sends_several  # the creation path's test for one text
+ONE_STATEMENT = case_services.one_statement  # the creation path's test for one statement
 
 
 def use(form: str) -> None:
@@ -65,11 +69,16 @@ def use(form: str) -> None:
 
 
 def use_path(path: str) -> None:
-    case_services.sends_several = ONE_TEXT if path == "one_text" else (lambda *args, **kwargs: False)
+    case_services.one_statement = ONE_STATEMENT if path == "one_statement" else (lambda *args, **kwargs: False)
+
+
+def use_prepared(way: str) -> None:
+    settings.DATABASE_PREPARED_STATEMENTS = way == "prepared"
 
 
 # The ways compared on API creations: (name of the new way, name of the old way, switch).
-COMPARED = {"rows": ("json", "values", use), "one_text": ("one_text", "three_statements", use_path)}
+COMPARED = {"rows": ("json", "values", use), "one_statement": ("one_statement", "three_statements", use_path),
+            "prepared": ("prepared", "sent_whole", use_prepared)}
 
 
 def new_rows(case: Case, calendar: Calendar, policy: Policy, actor: User) -> tuple[list[Clock], list[CaseEvent]]:
@@ -113,7 +122,7 @@ def bench_write(writes: int, rounds: int) -> dict:
             for form, rows in samples.items()}
 
 
-def bench_creation(pairs: int, block: int) -> dict:
+def bench_creation(pairs: int, block: int, steps: list[str]) -> dict:
     bench_cases.sla_policies()
     bus.background_start()
     customers = list(User.objects.filter(username__startswith=f"{bench_seed.PREFIX}-customer-").order_by("id")[:50])
@@ -139,7 +148,8 @@ def bench_creation(pairs: int, block: int) -> dict:
         post()
     assert bus.background_drain(120)
     out = {}
-    for step, (new_way, old_way, switch) in COMPARED.items():
+    for step in steps:
+        new_way, old_way, switch = COMPARED[step]
         rates: dict[str, list[float]] = {new_way: [], old_way: []}
         ratios = []
         for pair in range(pairs):
@@ -166,15 +176,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--pairs", type=int, default=12)
     parser.add_argument("--block", type=int, default=150)
+    parser.add_argument("--steps", default=",".join(COMPARED), help=f"comma-separated, of {', '.join(COMPARED)}")
     args, _ = parser.parse_known_args()  # make bench passes every script the same arguments
+    steps = [s for s in args.steps.split(",") if s]
+    if unknown := set(steps) - set(COMPARED):
+        raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))}")
     if not settings.IS_POSTGRES:
         raise SystemExit("bench_inserts.py needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
     bench_seed.seed(10_000, log=lambda m: print(m, flush=True))
-    write = bench_write(args.writes, args.rounds)
+    write = bench_write(args.writes, args.rounds) if "rows" in steps else {}  # the write alone: rows' forms
     for form, figures in write.items():
         print(f"  write, {form:<6}  CPU {figures['cpu_us_median']} us  wall {figures['wall_us_median']} us", flush=True)
-    creation = bench_creation(args.pairs, args.block)
-    for step, (new_way, old_way, _) in COMPARED.items():
+    creation = bench_creation(args.pairs, args.block, steps)
+    for step in steps:
+        new_way, old_way, _ = COMPARED[step]
         figures = creation[step]
         print(f"  creation, {new_way}/{old_way}: {figures['ratio_median']} (median of {args.pairs} pairs); "
               f"{figures[f'{new_way}_median_per_second']} vs {figures[f'{old_way}_median_per_second']} cases/s",
