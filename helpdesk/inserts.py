@@ -20,18 +20,23 @@ is `helpdesk.insert_rows`.
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import ProgrammingError, connections, models
+from psycopg.errors import InvalidSqlStatementName
 
 from helpdesk.insert_rows import batch_statement, columns, quoted
 
 __all__ = ["PARENT_ROWS", "WithParts", "execute_prepared", "insert_new", "insert_new_after", "insert_new_together",
            "insert_statement", "mark_saved", "one_statement", "parent_id_sql", "sends_several", "written_rows"]
 
+
+log = logging.getLogger(__name__)
 
 #: At most this many rows per statement (and no more than the database takes parameters for).
 BATCH_ROWS = 1000
@@ -285,15 +290,40 @@ def execute_prepared(connection, sql: str, params: Sequence) -> list[tuple]:
     prepared. Off, the statement is sent whole every time, still with bound parameters.
     The statement goes through Django's cursor wrapping: query logging, execute
     wrappers and error translation see it as any other.
+
+    Should the server not know a statement this connection prepared (a pooler in front
+    of PostgreSQL that does not keep them), the connection stops preparing, a warning
+    says which setting to change, and outside a transaction the statement is sent again
+    whole (the failed one ran nothing); inside one the error stands, as the transaction
+    is aborted.
     """
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw_connection = connection.connection
-    cursor = ServerBindingCursor(raw_connection)
+    prepare = settings.DATABASE_PREPARED_STATEMENTS and raw_connection not in _unprepared
+    try:
+        return _execute(connection, ServerBindingCursor(raw_connection), sql, params, prepare)
+    except ProgrammingError as error:
+        if not prepare or not isinstance(error.__cause__, InvalidSqlStatementName):
+            raise
+        _unprepared.add(raw_connection)
+        log.warning("PostgreSQL does not know a statement prepared on this connection (a connection pooler in "
+                    "transaction mode?): this connection no longer prepares statements. Set "
+                    "DATABASE_PREPARED_STATEMENTS=false behind such a pooler.")
+        if connection.in_atomic_block:
+            raise
+    return _execute(connection, ServerBindingCursor(raw_connection), sql, params, False)
+
+
+# psycopg connections on which a prepared statement went missing: they prepare no more.
+_unprepared: weakref.WeakSet = weakref.WeakSet()
+
+
+def _execute(connection, cursor, sql: str, params: Sequence, prepare: bool) -> list[tuple]:
+    raw_connection = cursor.connection
     wrapped = connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-    prepare = settings.DATABASE_PREPARED_STATEMENTS
     threshold = raw_connection.prepare_threshold
     with wrapped:
         try:

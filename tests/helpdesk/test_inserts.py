@@ -1,5 +1,7 @@
 """New rows written by `insert_new`: the same rows the ORM writes, their ids on the instances."""
 
+import contextlib
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -258,7 +260,8 @@ def test_a_parent_and_the_rows_pointing_at_it_go_as_one_statement(needs_postgres
     assert Case.objects.get(pk=case.pk).subject == "Parent"
 
 
-def test_the_statement_is_prepared_on_the_connection_unless_turned_off(needs_postgres, settings):
+def test_the_statement_is_prepared_on_the_connection_unless_turned_off(needs_postgres, transactional_db, settings):
+    connection.close()  # a new session: nothing prepared yet
     def write(subject):
         customer = CustomerFactory()
         case = Case(subject=subject, requester=customer, priority="P3")
@@ -279,6 +282,54 @@ def test_the_statement_is_prepared_on_the_connection_unless_turned_off(needs_pos
     assert Case.objects.get(pk=first.pk).subject == "First" and Case.objects.get(pk=second.pk).subject == "Second"
     # Django's own statements are not prepared.
     assert connection.connection.prepare_threshold is None
+
+
+def test_a_statement_the_server_lost_is_sent_again_whole_and_the_connection_stops_preparing(
+        needs_postgres, transactional_db, settings, caplog):
+    """As behind a connection pooler in transaction mode that does not keep prepared statements."""
+    from django.db import ProgrammingError, transaction
+
+    settings.DATABASE_PREPARED_STATEMENTS = True
+
+    def write(subject, atomic=False):
+        case = Case(subject=subject, requester=CustomerFactory(), priority="P3")
+        clocks = [_clock(case, "resolution")]
+        with transaction.atomic() if atomic else contextlib.nullcontext():
+            inserts.insert_new_after(case, inserts.WithParts.insert([case]), clocks)
+        assert case.pk is not None and clocks[0].pk is not None
+        return case
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_prepared_statements WHERE statement LIKE %s", ["%new_parent%"])
+            return [row[0] for row in cursor.fetchall()]
+
+    def lose_them():
+        with connection.cursor() as cursor:
+            for name in prepared():  # one by one: psycopg does not see these go
+                cursor.execute(f'DEALLOCATE "{name}"')
+
+    connection.close()  # a new session: nothing prepared yet
+    try:
+        # Outside a transaction the statement goes again, whole, and the connection prepares no more.
+        write("First")
+        assert len(prepared()) == 1
+        lose_them()
+        second, third = write("Second"), write("Third")
+        assert "DATABASE_PREPARED_STATEMENTS=false" in caplog.text
+        assert prepared() == []
+        assert [Case.objects.get(pk=c.pk).subject for c in (second, third)] == ["Second", "Third"]
+        # Inside a transaction the error stands (the transaction is aborted) and nothing is written.
+        connection.close()  # a new session, preparing again
+        write("Fourth")
+        assert len(prepared()) == 1
+        lose_them()
+        with pytest.raises(ProgrammingError):
+            write("In a transaction", atomic=True)
+        assert not Case.objects.filter(subject="In a transaction").exists()
+        assert write("Fifth").subject == "Fifth" and prepared() == []
+    finally:
+        inserts._unprepared.discard(connection.connection)
 
 
 def test_a_failing_text_leaves_the_rows_linked_to_their_unsaved_parent(needs_postgres):
