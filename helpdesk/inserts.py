@@ -10,9 +10,11 @@ are not called (as with `bulk_create`); use it only for models that have none th
 
 `insert_new_together` writes several such lists (a new case's clocks and its events, say)
 in one round trip on PostgreSQL: the INSERTs travel as one text, each with its RETURNING,
-read back result by result. `insert_statement` gives the INSERT of one list as SQL and
-parameters, for a caller that composes it into a larger statement (a data-modifying WITH),
-and `mark_saved` gives the instances the ids that statement returned.
+read back result by result. `insert_new_after` writes a new parent row and the rows that
+point at it as one statement of data-modifying WITH queries, prepared on the connection
+(`execute_prepared`). `insert_statement` gives the INSERT of one list as SQL and
+parameters, for a caller that composes it into a larger statement, and `mark_saved` gives
+the instances the ids that statement returned.
 
 How the rows go into the statement (as VALUES, or on PostgreSQL as one JSON parameter)
 is `helpdesk.insert_rows`.

@@ -2,7 +2,7 @@
 
 Products, categories and the caller's organization come without a query (the per-process
 copies of `tickets.reference` and the token authentication's join); when routing leaves the
-case as it is, the case with its tags, its clocks and all its events go as one text.
+case as it is, the case with its tags, its clocks and all its events go as one statement.
 """
 
 from datetime import time
@@ -54,7 +54,7 @@ def test_creation_reads_nothing_it_already_knows(token_client, customer, enterpr
     answer = response.json()
     statements = _statements(queries)
     # The token with its user and organization was verified by the request before (and is
-    # trusted for API_TOKEN_CACHE_SECONDS); then one text: the case with its tags (the new
+    # trusted for API_TOKEN_CACHE_SECONDS); then one statement: the case with its tags (the new
     # tag "urgent" made there too), its two clocks and all its events.
     known = ("tickets_product", "tickets_category", "tickets_organization", "tickets_user", "sla_policy")
     assert not [s for s in statements if s.startswith("SELECT") and "authtoken_token" not in s

@@ -1,6 +1,6 @@
-"""A new case that routing leaves as it is goes to PostgreSQL as one text: case, tags, clocks, events.
+"""A new case that routing leaves as it is goes to PostgreSQL as one statement: case, tags, clocks, events.
 
-Outside a transaction PostgreSQL runs that text as one implicit transaction, so the case is
+Outside a transaction PostgreSQL runs that statement as one implicit transaction, so the case is
 written whole or not at all; routing that places the case, or attachments, take the general
 path (the case first, then routing, then the clocks, in one transaction).
 """
@@ -50,7 +50,7 @@ def _written_as_the_general_path_writes(case: Case, tags: set[str]) -> None:
 
 
 @pytest.mark.django_db
-def test_a_case_routing_leaves_as_it_is_is_written_in_one_text(needs_postgres, customer, policy):
+def test_a_case_routing_leaves_as_it_is_is_written_in_one_statement(needs_postgres, customer, policy):
     Tag.objects.create(name="vip")
     with CaptureQueriesContext(connection) as queries:
         case = case_create(requester=customer, subject="Invoice missing", priority="P2", tags=["vip", "new-tag"])
@@ -73,21 +73,21 @@ def test_a_case_routing_places_is_written_first_then_routed(needs_postgres, cust
     assert kinds[:2] == [EventKind.CREATED, EventKind.ROUTING] and kinds.count(EventKind.SLA) == 2
     # The clocks started at the priority routing chose.
     assert set(Clock.objects.filter(case=case).values_list("priority", flat=True)) == {"P1"}
-    # The same subject without the rule's word: routing leaves it, one text.
+    # The same subject without the rule's word: routing leaves it, one statement.
     with CaptureQueriesContext(connection) as queries:
         case_create(requester=customer, subject="Password reset", priority="P3")
     assert len(_writes(queries)) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_the_text_is_written_whole_or_not_at_all(needs_postgres, policy):
+def test_outside_a_transaction_the_statement_is_written_whole_or_not_at_all(needs_postgres, policy):
     customer = CustomerFactory()
     assert not connection.in_atomic_block
     case = case_create(requester=customer, subject="Committed as one", tags=["first-tag"])
     _written_as_the_general_path_writes(case, {"first-tag"})
 
     gone = ProductFactory(name="Retired")
-    Product.objects.filter(pk=gone.pk).delete()  # the foreign key fails when the text commits
+    Product.objects.filter(pk=gone.pk).delete()  # the foreign key fails when the statement commits
     counts = (Case.objects.count(), CaseEvent.objects.count(), Clock.objects.count(), Tag.objects.count())
     with pytest.raises(IntegrityError):
         case_create(requester=customer, subject="Never written", product=gone, tags=["second-tag"])
