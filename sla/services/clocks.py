@@ -142,7 +142,8 @@ class NewCaseRows:
         self.events = case_events_build(entries=entries)
         self.first = len(entries) - len(self.clocks)  # the "started" events follow the lead entries
         # One clock per case and kind. For a case still being written (`insert_new_after`)
-        # the clocks are written in the same statement: their rows are read from it.
+        # the clocks are written in the same statement, as its first list (the events are
+        # the second, as `wrap` says): their rows are read from it.
         if case.pk is not None:
             source, params = f"{Clock._meta.db_table} WHERE case_id = %s AND", [case.pk]
         else:

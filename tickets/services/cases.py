@@ -91,8 +91,9 @@ def case_create(
     and it has no attachments, the case with its tags, its clocks and all its events go
     to PostgreSQL as one prepared statement (`helpdesk.inserts.insert_new_after`):
     outside a caller's transaction PostgreSQL runs it as one implicit transaction,
-    written whole or not at all, without the round trips of BEGIN and COMMIT. Otherwise the case is written first,
-    then routing places it, then its clocks start, in one transaction.
+    written whole or not at all, without the round trips of BEGIN and COMMIT. Otherwise
+    the case is written first, then routing places it, then its clocks start, in one
+    transaction.
     """
     actor = Actor.of(actor if actor is not None else requester)
     subject = _text(subject, "subject", max_chars=200, required=True)
