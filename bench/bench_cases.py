@@ -190,7 +190,7 @@ def bench_create(count: int, threads: int = 1) -> dict:
             if threads > 1:
                 connection.close()
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if threads == 1:
         post_share(0)
     else:
@@ -204,13 +204,17 @@ def bench_create(count: int, threads: int = 1) -> dict:
     # (live boards, automation, webhooks, feedback) from its delivery thread.
     assert bus.background_drain(120)
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     made = Case.objects.filter(id__gte=first_id).count()
     with_event = CaseEvent.objects.filter(case_id__gte=first_id, kind="created").values("case_id").distinct().count()
     assert made == count and with_event == count, (made, with_event)
     times.sort()
     return {"count": count, "threads": threads, "per_second": round(count / wall, 1),
             "median_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
-            "queries": queries, "created_events": with_event}
+            "queries": queries, "created_events": with_event,
+            # This process's CPU (every thread: requests, delivery, publication) per creation:
+            # steadier than the rate when the machine's speed varies between runs.
+            "process_cpu_ms": round(cpu * 1000 / count, 3)}
 
 
 def machine() -> dict:
@@ -249,7 +253,7 @@ def main() -> None:
                   f"{figures['queries']} queries", flush=True)
         create = bench_create(args.creates, threads=args.create_threads)
         print(f"  create                   {create['per_second']} cases/s, median {create['median_ms']} ms, "
-              f"{create['queries']} queries", flush=True)
+              f"{create['queries']} queries, process CPU {create['process_cpu_ms']} ms per case", flush=True)
         results["sizes"][str(size)] = {"seed": seeded, "reads": reads, "create": create,
                                        "command": " ".join(["bench/bench_cases.py", *sys.argv[1:]]),
                                        "load_average": os.getloadavg()}

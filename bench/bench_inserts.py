@@ -1,11 +1,11 @@
 """How a new case reaches PostgreSQL, measured in one process: JSON rows against VALUES, one statement
-against three, prepared against sent whole.
+against three, prepared against sent whole; and what the events' delivery costs.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hd_bench_10k REDIS_URL=redis://127.0.0.1:6379/7 \\
         .venv/bin/python bench/bench_inserts.py     (options: --writes 300 --rounds 6 --pairs 12 --block 150
-                                                     --steps rows,one_statement,prepared)
+                                                     --steps rows,one_statement,prepared,delivery,coalescing)
 
-Three steps of the creation path, each compared with the way before it in the same process,
+Steps of the creation path, each compared with the way before it in the same process,
 so that the machine's drift touches both alike:
 
 - **rows**: `helpdesk.insert_rows` sends new rows as one JSON parameter (`INSERT … SELECT …
@@ -20,6 +20,11 @@ so that the machine's drift touches both alike:
   routing, the clocks with the events, COMMIT). Measured on API creations.
 - **prepared**: that statement prepared on the connection (`DATABASE_PREPARED_STATEMENTS`,
   the default), against sending it whole each time. Measured on API creations.
+- **delivery**: what delivering the events (live boards, automation, webhooks, feedback)
+  from the process's delivery thread costs the creations: delivered against skipped (no
+  product setting; the ratio is the share of the rate left with delivery).
+- **coalescing**: the delivery thread waiting up to `COALESCE_WAIT_SECONDS` for more
+  commits under a steady flow (`helpdesk.bus`), against delivering each at once.
 
 API creations: `POST /api/v1/cases/` by customers as `bench_cases.py` does (SLA policies in
 place, every creation's events delivered before the clock stops), in blocks of `--block`
@@ -76,9 +81,23 @@ def use_prepared(way: str) -> None:
     settings.DATABASE_PREPARED_STATEMENTS = way == "prepared"
 
 
+DELIVER = bus.deliver
+COALESCE_WAIT_SECONDS = bus.COALESCE_WAIT_SECONDS
+
+
+def use_delivery(way: str) -> None:
+    # "skipped" is no product setting: it shows what the delivery thread's work costs the requests.
+    bus.deliver = DELIVER if way == "delivered" else (lambda ids, rows=None: None)
+
+
+def use_coalescing(way: str) -> None:
+    bus.COALESCE_WAIT_SECONDS = COALESCE_WAIT_SECONDS if way == "coalesced" else 0.0
+
+
 # The ways compared on API creations: (name of the new way, name of the old way, switch).
 COMPARED = {"rows": ("json", "values", use), "one_statement": ("one_statement", "three_statements", use_path),
-            "prepared": ("prepared", "sent_whole", use_prepared)}
+            "prepared": ("prepared", "sent_whole", use_prepared),
+            "delivery": ("delivered", "skipped", use_delivery), "coalescing": ("coalesced", "at_once", use_coalescing)}
 
 
 def new_rows(case: Case, calendar: Calendar, policy: Policy, actor: User) -> tuple[list[Clock], list[CaseEvent]]:
