@@ -1,11 +1,12 @@
 """ASGI entry point: HTTP through Django, WebSocket through Channels' URL router.
 
-HTTP requests run Django's WSGI handler on a fixed pool of threads (a2wsgi), one hop per
-request. Django's own ASGI handler runs each request on a new thread and every sync
-middleware through a thread hop of its own: a new thread opens a new database
-connection, so persistent connections (`CONN_MAX_AGE`) never served a second request,
-and the hops cost about as much CPU as the view itself. On the pool a thread keeps its
-connection from one request to the next. `WEB_THREADS` sets how many requests run at once.
+HTTP requests run Django's WSGI handler on a fixed pool of threads (`helpdesk.wsgi_bridge`),
+one hop there and one back per request. Django's own ASGI handler runs each request on a
+new thread and every sync middleware through a thread hop of its own: a new thread opens
+a new database connection, so persistent connections (`CONN_MAX_AGE`) never served a
+second request, and the hops cost about as much CPU as the view itself. On the pool a
+thread keeps its connection from one request to the next. `WEB_THREADS` sets how many
+requests run at once.
 
 At server start-up (the ASGI lifespan protocol, which uvicorn speaks) the process starts
 delivering committed case events from a background thread, so requests do not wait for
@@ -15,7 +16,6 @@ what is still queued.
 
 import os
 
-from a2wsgi import WSGIMiddleware
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
@@ -29,6 +29,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from helpdesk import bus  # noqa: E402
 from helpdesk.routing import websocket_urlpatterns  # noqa: E402
+from helpdesk.wsgi_bridge import WSGIBridge  # noqa: E402
 
 
 async def lifespan(scope, receive, send):
@@ -46,7 +47,7 @@ async def lifespan(scope, receive, send):
 
 application = ProtocolTypeRouter(
     {
-        "http": WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS),
+        "http": WSGIBridge(django_wsgi_app, workers=settings.WEB_THREADS),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         "lifespan": lifespan,
     }
