@@ -11,8 +11,8 @@ own keep-alive connection). The payloads, customers and SLA policies are those o
 `bench_cases.py`. Two applications, alternated `--rounds` times, each on a server
 started afresh:
 
-- `helpdesk`: `helpdesk.asgi`, HTTP on a fixed pool of request threads (a2wsgi) that
-  keep their database connections;
+- `helpdesk`: `helpdesk.asgi`, HTTP on a fixed pool of request threads
+  (`helpdesk.wsgi_bridge`, one hop each way) that keep their database connections;
 - `django-asgi`: the same with Django's own ASGI handler for HTTP (`asgi_django_http.py`),
   as before: a new thread per request, so a new database connection per request.
 
