@@ -12,10 +12,12 @@ import json
 import threading
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.authtoken.models import Token
 
 from helpdesk.wsgi_bridge import WSGIBridge
-from tickets.models import Case, CaseEvent
+from tickets.models import Attachment, Case, CaseEvent, pk_from_reference
 
 
 def _scope(method: str = "POST", path: str = "/", headers: list[tuple[bytes, bytes]] = ()) -> dict:
@@ -218,3 +220,32 @@ def test_a_case_is_created_through_the_bridge_by_django(transactional_db, custom
     case = Case.objects.get(requester=customer)
     assert answer["reference"] == case.reference and answer["subject"] == "Through the bridge"
     assert CaseEvent.objects.filter(case=case, kind="created").count() == 1
+
+
+def test_an_upload_beyond_the_buffer_streams_to_django_and_its_download_streams_back(transactional_db, customer):
+    from helpdesk.asgi import django_wsgi_app
+
+    token = Token.objects.create(user=customer).key
+    content = b"".join(b"%07d,export timed out\n" % n for n in range(100_000))  # 2.5 MB, a log
+    body = encode_multipart(BOUNDARY, {"subject": "Log attached", "attachments": [
+        SimpleUploadedFile("export.csv", content, content_type="text/csv")]})
+    assert len(body) > 2 * 1024 * 1024
+    auth = (b"authorization", f"Token {token}".encode())
+    scope = _scope("POST", "/api/v1/cases/", headers=[
+        (b"content-type", MULTIPART_CONTENT.encode()), (b"content-length", str(len(body)).encode()), auth])
+    parts = [body[at:at + 65536] for at in range(0, len(body), 65536)]
+    sent = _serve(django_wsgi_app, [_body(part, more=n < len(parts) - 1) for n, part in enumerate(parts)],
+                  scope=scope)
+
+    assert sent[0]["status"] == 201, sent[1]["body"][:300]
+    case = Case.objects.get(pk=pk_from_reference(json.loads(sent[1]["body"])["reference"]))
+    (attachment,) = Attachment.objects.filter(case=case)
+    assert attachment.size == len(content)
+
+    download = _serve(django_wsgi_app, [_body(b"")], scope=_scope(
+        "GET", f"/api/v1/attachments/{attachment.pk}/download/", headers=[auth]))
+    assert download[0]["status"] == 200
+    assert all(m.get("more_body") for m in download[1:-1]) and download[-1] == {"type": "http.response.body",
+                                                                              "body": b""}
+    assert len(download) > 3  # streamed in chunks, not held whole
+    assert b"".join(m["body"] for m in download[1:]) == content
