@@ -137,7 +137,12 @@ def _in_memory(iterable) -> bool:
 
 
 class _StreamedBody:
-    """`wsgi.input` for a body larger than the bridge reads first: the rest comes from the loop as it is read."""
+    """`wsgi.input` for a body larger than the bridge reads first: the rest comes from the loop as it is read.
+
+    a2wsgi's `Body` does the same but takes a client's disconnect for the end of the body,
+    handing Django a truncated upload; here the read fails with `OSError` instead, which
+    Django reports as an unreadable request.
+    """
 
     def __init__(self, head: bytes, loop: asyncio.AbstractEventLoop, receive):
         self.buffer = bytearray(head)
