@@ -70,6 +70,9 @@ def _record(case, clock: Clock, kind: str, **kwargs) -> CaseEvent:
 
 
 def _target(policy: Policy, priority: str, kind: str) -> Target | None:
+    by_key = getattr(policy, "targets_by_key", None)  # set on the process's copy of the active policies
+    if by_key is not None:
+        return by_key.get((priority, kind))
     return next((t for t in policy.targets.all() if t.priority == priority and t.kind == kind), None)
 
 

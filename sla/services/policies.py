@@ -34,7 +34,11 @@ def policy_matches(policy: Policy, case) -> bool:
 
 
 def _load_active() -> list[Policy]:
-    return list(Policy.objects.filter(is_active=True).prefetch_related("products", "categories", "targets__calendar"))
+    policies = list(Policy.objects.filter(is_active=True).prefetch_related("products", "categories", "targets__calendar"))
+    for policy in policies:
+        # Every new case looks up two targets by priority and kind: a dict, not a scan of the list.
+        policy.targets_by_key = {(t.priority, t.kind): t for t in policy.targets.all()}
+    return policies
 
 
 # Every new case and every re-match reads the policies; they change rarely. This process
