@@ -18,8 +18,9 @@ started afresh:
 
 For each run: creations per second (the clock stops at the last answer; the server
 delivers each creation's events meanwhile, in the same process), median and p95 latency,
-the server process's CPU per creation, and how many database connections it opened
-(PostgreSQL's `pg_stat_database.sessions`). It seeds the 10k bench data (bench/seed.py)
+the server process's CPU per creation, the clients' (this process's) CPU per creation,
+and how many database connections the server opened (PostgreSQL's
+`pg_stat_database.sessions`). It seeds the 10k bench data (bench/seed.py)
 when the database has none. Writes bench/results/server.json.
 """
 
@@ -138,6 +139,7 @@ def run(app: str, payloads: list[bytes], tokens: list[str], clients: int) -> dic
             post(len(payloads) - 1 - i)
         times.clear()
         cpu = _cpu_seconds(server.proc.pid)
+        client_cpu = time.process_time()
         started = time.perf_counter()
         workers = [threading.Thread(target=share, args=(k, len(payloads) - 20)) for k in range(clients)]
         for worker in workers:
@@ -145,6 +147,7 @@ def run(app: str, payloads: list[bytes], tokens: list[str], clients: int) -> dic
         for worker in workers:
             worker.join()
         wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
         cpu = _cpu_seconds(server.proc.pid) - cpu
     finally:
         server.stop()
@@ -154,6 +157,7 @@ def run(app: str, payloads: list[bytes], tokens: list[str], clients: int) -> dic
     return {"app": app, "clients": clients, "count": count, "per_second": round(count / wall, 1),
             "median_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(count * 0.95) - 1], 2),
             "server_cpu_ms_per_creation": round(cpu / count * 1000, 3),
+            "client_cpu_ms_per_creation": round(client_cpu / count * 1000, 3),
             "database_connections_opened": _sessions() - before}
 
 
@@ -179,6 +183,7 @@ def main() -> None:
                 print(f"  round {round_} {app:<12} {clients} client(s): {result['per_second']} cases/s, "
                       f"median {result['median_ms']} ms, p95 {result['p95_ms']} ms, "
                       f"server CPU {result['server_cpu_ms_per_creation']} ms/case, "
+                      f"client CPU {result['client_cpu_ms_per_creation']} ms/case, "
                       f"{result['database_connections_opened']} connections", flush=True)
     summary = {}
     for app in args.apps.split(","):
@@ -189,6 +194,7 @@ def main() -> None:
                 "per_second": [r["per_second"] for r in mine],
                 "median_ms": statistics.median(r["median_ms"] for r in mine),
                 "server_cpu_ms_per_creation": statistics.median(r["server_cpu_ms_per_creation"] for r in mine),
+                "client_cpu_ms_per_creation": statistics.median(r["client_cpu_ms_per_creation"] for r in mine),
                 "database_connections_opened": statistics.median(r["database_connections_opened"] for r in mine),
             }
     results = {"machine": bench_cases.machine(), "load_average": os.getloadavg(),
